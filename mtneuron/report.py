@@ -1,0 +1,236 @@
+"""Figures 2 and 3 and the table against the blog, all drawn from run records on disk."""
+
+import datetime
+import os
+import tempfile
+
+import numpy as np
+
+from mtneuron import records
+from mtneuron.records import format_rate
+
+# The blog's reported numbers (spec/original-facts.md): test accuracy, one run per cell,
+# and the last point of each training curve (mean over the final 1,100 examples).
+BLOG_TEST_ACCURACY = {
+    ("central", 0.0005): 0.8571, ("central", 0.001): 0.8958,
+    ("central", 0.005): 0.2554, ("central", 0.01): 0.1028,
+    ("multi", 0.0005): 0.8757, ("multi", 0.001): 0.8879,
+    ("multi", 0.005): 0.9085, ("multi", 0.01): 0.773,
+}
+BLOG_FINAL_TRAIN = {  # (accuracy, loss)
+    ("central", 0.0005): (0.838, 0.64), ("central", 0.001): (0.907, 0.40),
+    ("central", 0.005): (0.265, 2.15), ("central", 0.01): (0.099, 2.31),
+    ("multi", 0.0005): (0.856, 106.4), ("multi", 0.001): (0.886, 34.3),
+    ("multi", 0.005): (0.892, 0.51), ("multi", 0.01): (0.811, 1.02),
+}
+BLOG_SETTINGS = {"n_epochs": 4, "n_examples": 55000, "hidden_sizes": [251, 87],
+                 "average_every": 1100, "test_examples": 10000}
+LABELS = {"central": "Central-threshold", "multi": "Multi-threshold"}
+COLORS = {"central": "tab:blue", "multi": "tab:orange"}
+CURVES_FIGURE = "accuracy_and_loss_curves.png"
+BARS_FIGURE = "accuracy_vs_rate_and_type.png"
+SUMMARY = "summary.md"
+DPI = 100
+
+
+def write_report(out_dir):
+    """Write both figures and ``summary.md`` for the records in ``out_dir``; return their paths."""
+    runs = records.load_records(out_dir)
+    paths = [os.path.join(out_dir, name) for name in (CURVES_FIGURE, BARS_FIGURE, SUMMARY)]
+    save_figure(curves_figure(runs), paths[0])
+    save_figure(bars_figure(runs), paths[1])
+    _write_text(paths[2], summary_markdown(runs))
+    return paths
+
+
+def learning_rates(runs):
+    return sorted({run["learning_rate"] for run in runs})
+
+
+def models(runs):
+    return [model for model in LABELS if any(run["model"] == model for run in runs)]
+
+
+def find(runs, model, learning_rate):
+    """The record of ``model`` at ``learning_rate``, or None."""
+    return next((run for run in runs
+                 if run["model"] == model and run["learning_rate"] == learning_rate), None)
+
+
+def curve(values):
+    """A recorded curve as floats, with JSON nulls (non-finite values) as NaN."""
+    return np.array([np.nan if value is None else value for value in values], dtype=float)
+
+
+def curves_figure(runs):
+    """Figure 2: loss (log scale) over accuracy, one column per learning rate, x in epochs."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rates = learning_rates(runs)
+    figure, axes = plt.subplots(2, len(rates), figsize=(4 * len(rates), 7), squeeze=False,
+                                sharex=True)
+    for column, rate in enumerate(rates):
+        for model in models(runs):
+            run = find(runs, model, rate)
+            if run is None:
+                continue
+            epochs = np.arange(1, len(run["losses"]) + 1) * run["average_every"] / run["n_examples"]
+            style = dict(linestyle="--", color=COLORS[model], label=LABELS[model])
+            axes[0, column].plot(epochs, curve(run["losses"]), **style)
+            axes[1, column].plot(epochs, curve(run["accuracies"]), **style)
+        axes[0, column].set_title("learning rate %s" % format_rate(rate))
+        axes[0, column].set_yscale("log")
+        axes[1, column].set_ylim(0, 1.01)
+        axes[1, column].set_xlabel("epoch")
+        n_epochs = max(run["n_epochs"] for run in runs)
+        axes[1, column].set_xticks(range(n_epochs + 1))
+    axes[0, 0].set_ylabel("cross-entropy loss (mean of %d examples)" % runs[0]["average_every"])
+    axes[1, 0].set_ylabel("accuracy (mean of %d examples)" % runs[0]["average_every"])
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    figure.suptitle("Learning curves for loss and accuracy")
+    figure.tight_layout(rect=(0, 0.05, 1, 0.97))
+    return figure
+
+
+def bars_figure(runs):
+    """Figure 3: test accuracy as bars grouped by learning rate, each labelled to 3 decimals."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rates, kinds = learning_rates(runs), models(runs)
+    figure, axis = plt.subplots(figsize=(8, 5))
+    width = 0.8 / len(kinds)
+    positions = np.arange(len(rates))
+    for index, model in enumerate(kinds):
+        values = [find(runs, model, rate) for rate in rates]
+        heights = [np.nan if run is None else run["accuracy"] for run in values]
+        offsets = positions + (index - (len(kinds) - 1) / 2) * width
+        bars = axis.bar(offsets, heights, width, label=LABELS[model], color=COLORS[model])
+        axis.bar_label(bars, labels=["" if np.isnan(h) else "%.3f" % h for h in heights],
+                       fontsize=8)
+    axis.set_xticks(positions)
+    axis.set_xticklabels([format_rate(rate) for rate in rates])
+    axis.set_xlabel("learning rate")
+    axis.set_ylabel("test accuracy")
+    axis.set_ylim(0, 1.01)
+    axis.set_title("Test accuracy by learning rate and neuron type")
+    axis.legend(loc="upper left")
+    figure.tight_layout()
+    return figure
+
+
+def save_figure(figure, path):
+    """Save a figure as PNG atomically, then release it."""
+    import matplotlib.pyplot as plt
+
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".png")
+    os.close(handle)
+    try:
+        figure.savefig(temporary, dpi=DPI, format="png")
+        os.replace(temporary, path)
+    finally:
+        plt.close(figure)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _write_text(path, text):
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".md")
+    with os.fdopen(handle, "w") as stream:
+        stream.write(text)
+    os.replace(temporary, path)
+
+
+def comparison_rows(runs):
+    """Per learning rate and model: blog test accuracy, reproduced, and their difference."""
+    rows = []
+    for rate in learning_rates(runs):
+        for model in models(runs):
+            run = find(runs, model, rate)
+            if run is None:
+                continue
+            blog = BLOG_TEST_ACCURACY.get((model, rate))
+            rows.append({"learning_rate": rate, "model": model, "blog": blog,
+                         "reproduced": run["accuracy"],
+                         "difference": None if blog is None else run["accuracy"] - blog,
+                         "diverged": run["diverged"]})
+    return rows
+
+
+def differs_from_blog(runs):
+    """Settings in which these runs differ from the blog's experiment, as ``key: value`` strings."""
+    return sorted({"%s: %s" % (key, run[key]) for run in runs
+                   for key, value in BLOG_SETTINGS.items() if run[key] != value})
+
+
+def _cell(value, pattern="%.4f"):
+    return "–" if value is None else pattern % value
+
+
+def summary_markdown(runs):
+    """``summary.md``: the table against the blog, final training points, and provenance."""
+    lines = ["# Reproduction of the blog's experiment", ""]
+    changed = differs_from_blog(runs)
+    if changed:
+        lines += ["**Not the blog's configuration** (%s): compare with the blog's numbers with care."
+                  % "; ".join(changed), ""]
+    lines += ["## Test accuracy against the blog", "",
+              "| learning rate | model | blog | reproduced | difference |", "|---|---|---|---|---|"]
+    for row in comparison_rows(runs):
+        lines.append("| %s | %s | %s | %s%s | %s |" % (
+            format_rate(row["learning_rate"]), LABELS[row["model"]], _cell(row["blog"]),
+            _cell(row["reproduced"]), " (diverged)" if row["diverged"] else "",
+            _cell(row["difference"], "%+.4f")))
+    lines += ["", "## Last point of the training curves", "",
+              "Mean over the final %d training examples of each run." % runs[0]["average_every"], "",
+              "| learning rate | model | blog accuracy | accuracy | blog loss | loss |",
+              "|---|---|---|---|---|---|"]
+    for rate in learning_rates(runs):
+        for model in models(runs):
+            run = find(runs, model, rate)
+            if run is None:
+                continue
+            blog_accuracy, blog_loss = BLOG_FINAL_TRAIN.get((model, rate), (None, None))
+            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+                format_rate(rate), LABELS[model], _cell(blog_accuracy, "%.3f"),
+                _cell(_last(run["accuracies"]), "%.3f"), _cell(blog_loss, "%.2f"),
+                _cell(_last(run["losses"]), "%.2f")))
+    lines += ["", "## Runs", "", "| run | engine | steps | diverged | wall time (s) | examples/s |",
+              "|---|---|---|---|---|---|"]
+    for run in runs:
+        lines.append("| %s | %s | %d | %s | %.0f | %.0f |" % (
+            records.RunSpec.from_dict(run["spec"]).filename, run["engine"], run["steps"],
+            "yes" if run["diverged"] else "no", run["wall_time_s"], run["examples_per_second"]))
+    lines += ["", "## Provenance", ""] + ["- " + line for line in provenance(runs)]
+    lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (CURVES_FIGURE, BARS_FIGURE), ""]
+    return "\n".join(lines)
+
+
+def _last(values):
+    return values[-1] if values else None
+
+
+def provenance(runs):
+    """Command, versions, machine and wall time, as read from the records."""
+    started = min(run["started_at"] for run in runs)
+    finished = max(run["finished_at"] for run in runs)
+    facts = []
+    for command in sorted({run.get("command", "(not recorded)") for run in runs}):
+        facts.append("command: `%s`" % command)
+    for key, name in (("tensorflow_version", "TensorFlow"), ("python_version", "Python"),
+                      ("numpy_version", "numpy"), ("platform", "platform"),
+                      ("cpu_count", "CPU cores")):
+        facts.append("%s: %s" % (name, ", ".join(sorted({str(run[key]) for run in runs}))))
+    facts.append("runs: %d, from %s to %s UTC" % (len(runs), _utc(started), _utc(finished)))
+    facts.append("sweep wall time: %.1f min (first run started to last run finished); "
+                 "compute time summed over runs: %.1f min"
+                 % ((finished - started) / 60, sum(run["wall_time_s"] for run in runs) / 60))
+    return facts
+
+
+def _utc(timestamp):
+    return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")

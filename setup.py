@@ -1,0 +1,29 @@
+"""Packaging for mtneuron; TensorFlow comes through extras so users choose the build."""
+
+from setuptools import find_packages, setup
+
+with open("README.md") as stream:
+    long_description = stream.read()
+
+setup(
+    name="mtneuron",
+    version="0.1.0",
+    description="Multi-threshold neurons in TensorFlow 1.x graph mode: a faithful reproduction "
+                "of the 2018 blog and beyond",
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    packages=find_packages(include=["mtneuron", "mtneuron.*"]),
+    python_requires=">=3.7",
+    install_requires=["numpy>=1.16", "matplotlib>=3.1", "tqdm>=4.40"],
+    extras_require={
+        "cpu": ["tensorflow-cpu>=2.4; python_version >= '3.8'",
+                "tensorflow==1.15.5; python_version < '3.8'"],
+        "tf": ["tensorflow>=2.4; python_version >= '3.8'",
+               "tensorflow==1.15.5; python_version < '3.8'"],
+        "tf1": ["tensorflow==1.15.5"],
+        "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff"],
+    },
+    entry_points={"console_scripts": ["mtneuron-reproduce-blog=mtneuron.cli:reproduce_blog"]},
+    classifiers=["Programming Language :: Python :: 3",
+                 "Topic :: Scientific/Engineering :: Artificial Intelligence"],
+)
