@@ -7,15 +7,19 @@ before any of it is used.
 """
 
 import collections
+import functools
 import gzip
 import hashlib
+import http.client
+import operator
 import os
 import struct
-import tempfile
 import urllib.request
 import zlib
 
 import numpy as np
+
+from mtneuron.files import atomic_path
 
 DATA_ENV = "MTNEURON_DATA"
 CACHE_ENV = "MTNEURON_CACHE"
@@ -131,7 +135,8 @@ def mnist_files(data_dir=None, download=True):
 
 def scale(images):
     """Flatten ``(N, rows, cols)`` uint8 images to float32 ``(N, rows*cols)`` in [0, 1]."""
-    return images.reshape(len(images), -1).astype(np.float32) * np.float32(1.0 / 255.0)
+    flat = images.reshape(len(images), int(np.prod(images.shape[1:])))
+    return flat.astype(np.float32) * np.float32(1.0 / 255.0)
 
 
 def one_hot_encode(labels, num_classes=NUM_CLASSES):
@@ -191,26 +196,15 @@ def fetch(name, directory, urls=None, timeout=60):
             with urllib.request.urlopen(url, timeout=timeout) as response:
                 payload = response.read()
             check_sha256(decompress(payload, url), SHA256[name], url)
-        except (OSError, DataError) as error:
+        except (OSError, http.client.HTTPException, DataError) as error:
             failures.append("%s (%s)" % (url, error))
             continue
-        write_atomically(target, payload)
+        with atomic_path(target) as temporary, open(temporary, "wb") as stream:
+            stream.write(payload)
         return target
     raise DataError(
         "could not download MNIST file %s: %s; download it by hand into %s or set %s"
         % (name, "; ".join(failures), directory, DATA_ENV))
-
-
-def write_atomically(path, payload):
-    """Write bytes to ``path`` through a temporary file in the same directory and a rename."""
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def decompress(payload, path):
@@ -271,7 +265,7 @@ def unpack_header(content, layout, magic, path):
 
 
 def body(content, offset, shape, path):
-    expected = int(np.prod(shape))
+    expected = functools.reduce(operator.mul, shape, 1)  # Python ints: a crafted header cannot overflow
     if len(content) - offset != expected:
         raise DataError("%s should hold %d bytes of data for shape %s but holds %d: it is "
                         "truncated or padded; delete it and download it again"

@@ -10,7 +10,8 @@ import glob
 import json
 import math
 import os
-import tempfile
+
+from mtneuron.files import write_text
 
 SCHEMA_VERSION = 1
 BLOG_KEYS = ("n_examples", "n_epochs", "learning_rate", "losses", "accuracies", "accuracy")
@@ -66,22 +67,8 @@ def is_complete(record):
 
 
 def write_json(path, payload):
-    """Write ``payload`` as JSON through a temporary file and an atomic rename.
-
-    NaN and infinities become ``null`` so the file is strict JSON that any reader accepts.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
-    try:
-        os.chmod(temporary, 0o644)
-        with os.fdopen(handle, "w") as stream:
-            json.dump(_finite(payload), stream, indent=1, allow_nan=False)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    """Write ``payload`` as JSON atomically; NaN and infinities become ``null`` (strict JSON)."""
+    write_text(path, json.dumps(_finite(payload), indent=1, allow_nan=False) + "\n")
 
 
 def _finite(value):

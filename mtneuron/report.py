@@ -2,11 +2,12 @@
 
 import datetime
 import os
-import tempfile
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from mtneuron import records
+from mtneuron.files import atomic_path, write_text
 from mtneuron.records import format_rate
 
 # The blog's reported numbers (spec/original-facts.md): test accuracy, one run per cell,
@@ -25,6 +26,7 @@ BLOG_FINAL_TRAIN = {  # (accuracy, loss)
 }
 BLOG_SETTINGS = {"n_epochs": 4, "n_examples": 55000, "hidden_sizes": [251, 87],
                  "average_every": 1100, "test_examples": 10000}
+AGREEMENT = 0.02  # test accuracies this close to the blog's count as agreeing
 LABELS = {"central": "Central-threshold", "multi": "Multi-threshold"}
 COLORS = {"central": "tab:blue", "multi": "tab:orange"}
 CURVES_FIGURE = "accuracy_and_loss_curves.png"
@@ -39,7 +41,7 @@ def write_report(out_dir):
     paths = [os.path.join(out_dir, name) for name in (CURVES_FIGURE, BARS_FIGURE, SUMMARY)]
     save_figure(curves_figure(runs), paths[0])
     save_figure(bars_figure(runs), paths[1])
-    _write_text(paths[2], summary_markdown(runs))
+    write_text(paths[2], summary_markdown(runs))
     return paths
 
 
@@ -64,13 +66,9 @@ def curve(values):
 
 def curves_figure(runs):
     """Figure 2: loss (log scale) over accuracy, one column per learning rate, x in epochs."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rates = learning_rates(runs)
-    figure, axes = plt.subplots(2, len(rates), figsize=(4 * len(rates), 7), squeeze=False,
-                                sharex=True)
+    figure = Figure(figsize=(4 * len(rates), 7))
+    axes = figure.subplots(2, len(rates), squeeze=False, sharex=True)
     for column, rate in enumerate(rates):
         for model in models(runs):
             run = find(runs, model, rate)
@@ -97,12 +95,9 @@ def curves_figure(runs):
 
 def bars_figure(runs):
     """Figure 3: test accuracy as bars grouped by learning rate, each labelled to 3 decimals."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rates, kinds = learning_rates(runs), models(runs)
-    figure, axis = plt.subplots(figsize=(8, 5))
+    figure = Figure(figsize=(8, 5))
+    axis = figure.subplots()
     width = 0.8 / len(kinds)
     positions = np.arange(len(rates))
     for index, model in enumerate(kinds):
@@ -124,25 +119,9 @@ def bars_figure(runs):
 
 
 def save_figure(figure, path):
-    """Save a figure as PNG atomically, then release it."""
-    import matplotlib.pyplot as plt
-
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".png")
-    os.close(handle)
-    try:
+    """Save a figure as PNG atomically."""
+    with atomic_path(path) as temporary:
         figure.savefig(temporary, dpi=DPI, format="png")
-        os.replace(temporary, path)
-    finally:
-        plt.close(figure)
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def _write_text(path, text):
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".md")
-    with os.fdopen(handle, "w") as stream:
-        stream.write(text)
-    os.replace(temporary, path)
 
 
 def comparison_rows(runs):
@@ -172,42 +151,90 @@ def _cell(value, pattern="%.4f"):
 
 
 def summary_markdown(runs):
-    """``summary.md``: the table against the blog, final training points, and provenance."""
+    """``summary.md``: the tables against the blog, the runs, and their provenance."""
     lines = ["# Reproduction of the blog's experiment", ""]
     changed = differs_from_blog(runs)
     if changed:
         lines += ["**Not the blog's configuration** (%s): compare with the blog's numbers with care."
                   % "; ".join(changed), ""]
-    lines += ["## Test accuracy against the blog", "",
-              "| learning rate | model | blog | reproduced | difference |", "|---|---|---|---|---|"]
-    for row in comparison_rows(runs):
-        lines.append("| %s | %s | %s | %s%s | %s |" % (
-            format_rate(row["learning_rate"]), LABELS[row["model"]], _cell(row["blog"]),
-            _cell(row["reproduced"]), " (diverged)" if row["diverged"] else "",
-            _cell(row["difference"], "%+.4f")))
-    lines += ["", "## Last point of the training curves", "",
+    lines += ["## Test accuracy against the blog", "", test_accuracy_table(runs), "",
+              "## Last point of the training curves", "",
               "Mean over the final %d training examples of each run." % runs[0]["average_every"], "",
-              "| learning rate | model | blog accuracy | accuracy | blog loss | loss |",
-              "|---|---|---|---|---|---|"]
-    for rate in learning_rates(runs):
-        for model in models(runs):
-            run = find(runs, model, rate)
-            if run is None:
-                continue
-            blog_accuracy, blog_loss = BLOG_FINAL_TRAIN.get((model, rate), (None, None))
-            lines.append("| %s | %s | %s | %s | %s | %s |" % (
-                format_rate(rate), LABELS[model], _cell(blog_accuracy, "%.3f"),
-                _cell(_last(run["accuracies"]), "%.3f"), _cell(blog_loss, "%.2f"),
-                _cell(_last(run["losses"]), "%.2f")))
-    lines += ["", "## Runs", "", "| run | engine | steps | diverged | wall time (s) | examples/s |",
-              "|---|---|---|---|---|---|"]
-    for run in runs:
-        lines.append("| %s | %s | %d | %s | %.0f | %.0f |" % (
-            records.RunSpec.from_dict(run["spec"]).filename, run["engine"], run["steps"],
-            "yes" if run["diverged"] else "no", run["wall_time_s"], run["examples_per_second"]))
-    lines += ["", "## Provenance", ""] + ["- " + line for line in provenance(runs)]
+              final_point_table(runs), "", "## What agrees and what does not", ""]
+    lines += ["- " + finding for finding in reading(runs)]
+    lines += ["", "## Runs", "", runs_table(runs), "", "## Provenance", ""]
+    lines += ["- " + fact for fact in provenance(runs)]
     lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (CURVES_FIGURE, BARS_FIGURE), ""]
     return "\n".join(lines)
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def test_accuracy_table(runs):
+    """Markdown table: blog test accuracy, reproduced, and difference per learning rate and model."""
+    return _table(
+        ["learning rate", "model", "blog", "reproduced", "difference"],
+        [[format_rate(row["learning_rate"]), LABELS[row["model"]], _cell(row["blog"]),
+          _cell(row["reproduced"]) + (" (diverged)" if row["diverged"] else ""),
+          _cell(row["difference"], "%+.4f")] for row in comparison_rows(runs)])
+
+
+def final_point_table(runs):
+    """Markdown table: the last point of each training curve against the blog's."""
+    rows = []
+    for row in comparison_rows(runs):
+        run = find(runs, row["model"], row["learning_rate"])
+        blog_accuracy, blog_loss = BLOG_FINAL_TRAIN.get((row["model"], row["learning_rate"]), (None, None))
+        rows.append([format_rate(row["learning_rate"]), LABELS[row["model"]],
+                     _cell(blog_accuracy, "%.3f"), _cell(_last(run["accuracies"]), "%.3f"),
+                     _cell(blog_loss, "%.2f"), _cell(_last(run["losses"]), "%.2f")])
+    return _table(["learning rate", "model", "blog accuracy", "accuracy", "blog loss", "loss"], rows)
+
+
+def runs_table(runs):
+    """Markdown table: engine, steps, divergence and speed of every run."""
+    return _table(
+        ["run", "engine", "steps", "diverged", "wall time (s)", "examples/s"],
+        [[records.spec_of(run).filename, run["engine"], "%d" % run["steps"],
+          "yes" if run["diverged"] else "no", "%.0f" % run["wall_time_s"],
+          "%.0f" % run["examples_per_second"]] for run in runs])
+
+
+def reading(runs):
+    """Findings in words, computed from the records: where the reproduction agrees with the blog."""
+    rows = [row for row in comparison_rows(runs) if row["blog"] is not None]
+    if not rows:
+        return ["None of these learning rates is one of the blog's, so there is nothing to compare."]
+    close = [row for row in rows if abs(row["difference"]) <= AGREEMENT]
+    findings = ["%d of %d test accuracies are within %.2f of the blog's; the largest difference is "
+                "%+.4f (%s at %s). Each cell is one run, as in the blog, so seed-to-seed spread is "
+                "not measured here." % (
+                    len(close), len(rows), AGREEMENT, *_largest_difference(rows))]
+    for rate in sorted({row["learning_rate"] for row in rows}):
+        pair = {row["model"]: row for row in rows if row["learning_rate"] == rate}
+        if len(pair) < 2:
+            continue
+        blog_winner = max(pair, key=lambda model: pair[model]["blog"])
+        winner = max(pair, key=lambda model: pair[model]["reproduced"])
+        findings.append("At learning rate %s the blog's better model was %s (%.4f vs %.4f); here it "
+                        "is %s (%.4f vs %.4f): %s." % (
+                            format_rate(rate), LABELS[blog_winner], pair[blog_winner]["blog"],
+                            pair[_other(blog_winner)]["blog"], LABELS[winner],
+                            pair[winner]["reproduced"], pair[_other(winner)]["reproduced"],
+                            "agrees" if winner == blog_winner else "disagrees"))
+    return findings
+
+
+def _largest_difference(rows):
+    row = max(rows, key=lambda row: abs(row["difference"]))
+    return row["difference"], LABELS[row["model"]], format_rate(row["learning_rate"])
+
+
+def _other(model):
+    return "multi" if model == "central" else "central"
 
 
 def _last(values):

@@ -1,0 +1,78 @@
+"""The blog's two graphs: shapes, initialisation, loss and accuracy ops, and that they learn."""
+
+import numpy as np
+import pytest
+
+from mtneuron.models import build_graph
+from mtneuron.records import RunSpec
+from mtneuron.tf1 import tf
+from mtneuron.training import train_faithful
+
+SHAPES = {
+    "multi": {"W_01": (251, 784), "b_1": (251,), "W_12": (87, 251), "b_2": (87,),
+              "W_23": (10, 87), "b_3": (10,)},
+    "central": {"W_01": (784, 251), "b_1": (251,), "W_12": (251, 87), "b_2": (87,),
+                "W_23": (87, 10), "b_3": (10,)},
+}
+
+
+def initial_values(model, seed):
+    graph = build_graph(model, seed=seed)
+    with tf.Session(graph=graph.graph) as session:
+        session.run(graph.init)
+        with graph.graph.as_default():
+            variables = tf.trainable_variables()
+        return {v.op.name: value for v, value in zip(variables, session.run(variables))}
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_graph_shapes_match_the_blog(model):
+    graph = build_graph(model)
+    assert graph.inputs.shape.as_list() == ([784] if model == "multi" else [1, 784])
+    assert graph.target.shape.as_list() == [1, 10]
+    assert graph.logits.shape.as_list() == [1, 10]
+    hidden = [layer.shape.as_list() for layer in graph.hidden]
+    assert hidden == ([[251], [87]] if model == "multi" else [[1, 251], [1, 87]])
+    with graph.graph.as_default():
+        shapes = {v.op.name: tuple(v.shape.as_list()) for v in tf.trainable_variables()}
+        assert any(op.type == "ApplyAdam" for op in graph.graph.get_operations())
+    assert shapes == SHAPES[model]
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_seed_fixes_the_standard_normal_initialisation(model):
+    first, again, other = (initial_values(model, seed) for seed in (21, 21, 22))
+    for name, value in first.items():
+        np.testing.assert_array_equal(value, again[name])
+        assert not np.array_equal(value, other[name])
+    weights = first["W_01"]
+    assert abs(weights.mean()) < 0.01 and abs(weights.std() - 1.0) < 0.01
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_loss_and_accuracy_ops(model):
+    graph = build_graph(model, hidden_sizes=(16, 8))
+    x = np.random.RandomState(0).rand(784).astype(np.float32).reshape(graph.inputs.shape.as_list())
+    target = np.eye(10, dtype=np.float32)[[3]]
+    with tf.Session(graph=graph.graph) as session:
+        session.run(graph.init)
+        logits, loss, accuracy = session.run([graph.logits, graph.loss, graph.accuracy],
+                                             feed_dict={graph.inputs: x, graph.target: target})
+    shifted = logits[0] - logits[0].max()
+    expected_loss = -(shifted[3] - np.log(np.exp(shifted).sum()))
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-4)
+    assert accuracy == float(np.argmax(logits[0]) == 3)
+
+
+def test_unknown_model_is_refused():
+    with pytest.raises(ValueError, match="unknown model"):
+        build_graph("dendritic")
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_a_few_hundred_real_examples_lower_the_loss(model, mnist):
+    spec = RunSpec(model=model, learning_rate=0.001, n_epochs=1, n_examples=600,
+                   average_every=200, test_examples=200)
+    record = train_faithful(spec, mnist, threads=1, progress=False)
+    assert len(record["losses"]) == 3
+    assert record["losses"][-1] < record["losses"][0]

@@ -1,0 +1,135 @@
+"""scripts/reproduce_blog.py end to end on a quick configuration, and its option checking."""
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import QUICK_ARGS, ROOT, SCRIPT, run_script
+
+BLOCK_TENSORFLOW = (
+    "import sys\n"
+    "class Block:\n"
+    "    def find_spec(self, name, path=None, target=None):\n"
+    "        if name == 'tensorflow' or name.startswith('tensorflow.'):\n"
+    "            raise ImportError('No module named ' + repr(name))\n"
+    "sys.meta_path.insert(0, Block())\n"
+)
+
+
+def png_size(path):
+    with open(path, "rb") as stream:
+        header = stream.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_quick_sweep_writes_records_figures_and_summary(quick_results):
+    names = sorted(name for name in os.listdir(quick_results) if name.endswith(".json"))
+    assert names == ["run_central_0.001.json", "run_central_0.01.json",
+                     "run_multi_0.001.json", "run_multi_0.01.json"]
+    for name in names:
+        with open(os.path.join(quick_results, name)) as stream:
+            record = json.load(stream)
+        assert record["n_examples"] == 220 and record["n_epochs"] == 2
+        assert len(record["losses"]) == len(record["accuracies"]) == 2 * 220 // 4
+        assert 0 <= record["accuracy"] <= 1 and record["engine"] == "faithful"
+        assert record["command"].startswith("python scripts/reproduce_blog.py")
+        assert os.listdir(os.path.join(quick_results, "tensorboard", name[:-5]))
+    assert png_size(os.path.join(quick_results, "accuracy_and_loss_curves.png")) == (800, 700)
+    assert png_size(os.path.join(quick_results, "accuracy_vs_rate_and_type.png")) == (800, 500)
+    with open(os.path.join(quick_results, "summary.md")) as stream:
+        summary = stream.read()
+    assert "| 0.001 | Central-threshold | 0.8958 |" in summary
+    assert "| 0.01 | Multi-threshold | 0.7730 |" in summary
+    assert "Not the blog's configuration" in summary and "sweep wall time" in summary
+
+
+def test_rerun_skips_complete_runs_and_redoes_missing_ones(quick_results, tmp_path, mnist_dir):
+    out = str(tmp_path / "copy")
+    shutil.copytree(quick_results, out)
+    kept = os.path.join(out, "run_multi_0.01.json")
+    before = os.stat(kept).st_mtime_ns
+    os.remove(os.path.join(out, "run_central_0.001.json"))
+    result = run_script(QUICK_ARGS + ["--out", out, "--jobs", "1"], mnist_dir)
+    assert result.returncode == 0, result.stderr
+    assert "skipping 3 complete run(s)" in result.stdout and "training 1 run(s)" in result.stdout
+    assert os.path.exists(os.path.join(out, "run_central_0.001.json"))
+    assert os.stat(kept).st_mtime_ns == before
+    again = run_script(QUICK_ARGS + ["--out", out], mnist_dir)
+    assert "skipping 4 complete run(s)" in again.stdout and "training" not in again.stdout
+
+
+def test_records_from_other_settings_are_refused_unless_forced(quick_results, tmp_path, mnist_dir):
+    out = str(tmp_path / "copy")
+    shutil.copytree(quick_results, out)
+    args = QUICK_ARGS + ["--out", out, "--test-examples", "50", "--models", "multi",
+                         "--learning-rates", "0.01"]
+    refused = run_script(args, mnist_dir)
+    assert refused.returncode == 1
+    assert refused.stderr.count("\n") == 1 and "--force" in refused.stderr
+    forced = run_script(args + ["--force"], mnist_dir)
+    assert forced.returncode == 0, forced.stderr
+    with open(os.path.join(out, "run_multi_0.01.json")) as stream:
+        assert json.load(stream)["test_examples"] == 50
+
+
+@pytest.mark.parametrize("option", [
+    ["--learning-rates", "0"], ["--learning-rates", "-0.1"], ["--learning-rates", "fast"],
+    ["--models", "dendritic"], ["--epochs", "0"], ["--examples-per-epoch", "55001"],
+    ["--test-examples", "0"], ["--jobs", "0"], ["--engine", "magic"], ["--no-such-option"],
+])
+def test_invalid_options_get_one_line_and_exit_code_2(option, tmp_path):
+    result = run_script(option + ["--out", str(tmp_path)], None)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "error:" in result.stderr
+    assert not os.listdir(str(tmp_path))
+
+
+def test_missing_data_gets_one_line_naming_the_file(tmp_path):
+    result = run_script(["--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")], None)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "train-images-idx3-ubyte" in result.stderr
+
+
+def test_help_lists_every_option():
+    result = run_script(["--help"], None)
+    assert result.returncode == 0
+    for option in ("--learning-rates", "--models", "--epochs", "--examples-per-epoch", "--seed",
+                   "--data-dir", "--out", "--jobs", "--engine", "--force", "--report-only"):
+        assert option in result.stdout
+
+
+def test_help_and_records_work_without_tensorflow_and_layers_say_how_to_install():
+    code = BLOCK_TENSORFLOW + (
+        "sys.argv = ['reproduce_blog.py', '--help']\n"
+        "from mtneuron import cli, records, report\n"
+        "try:\n"
+        "    cli.reproduce_blog(['--help'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0\n"
+        "try:\n"
+        "    import mtneuron.layers\n"
+        "except ImportError as error:\n"
+        "    print('ERROR:', error)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "--learning-rates" in result.stdout
+    error = result.stdout.split("ERROR: ")[1]
+    assert error.count("\n") == 1 and "pip install 'mtneuron[cpu]'" in error
+
+
+@pytest.mark.skipif(shutil.which("mtneuron-reproduce-blog") is None, reason="package not installed")
+def test_console_command_is_installed():
+    result = subprocess.run(["mtneuron-reproduce-blog", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "--learning-rates" in result.stdout
+
+
+def test_script_is_thin():
+    with open(SCRIPT) as stream:
+        code = [line for line in stream if line.strip() and not line.startswith(('"""', "#"))]
+    assert len(code) <= 5
