@@ -27,6 +27,7 @@ BLOG_FINAL_TRAIN = {  # (accuracy, loss)
 BLOG_SETTINGS = {"n_epochs": 4, "n_examples": 55000, "hidden_sizes": [251, 87],
                  "average_every": 1100, "test_examples": 10000}
 AGREEMENT = 0.02  # test accuracies this close to the blog's count as agreeing
+FAILED = 0.5  # a run below this test accuracy failed to train (chance is 0.1)
 LABELS = {"central": "Central-threshold", "multi": "Multi-threshold"}
 COLORS = {"central": "tab:blue", "multi": "tab:orange"}
 CURVES_FIGURE = "accuracy_and_loss_curves.png"
@@ -84,11 +85,12 @@ def curves_figure(runs):
         axes[1, column].set_xlabel("epoch")
         n_epochs = max(run["n_epochs"] for run in runs)
         axes[1, column].set_xticks(range(n_epochs + 1))
-    axes[0, 0].set_ylabel("cross-entropy loss (mean of %d examples)" % runs[0]["average_every"])
-    axes[1, 0].set_ylabel("accuracy (mean of %d examples)" % runs[0]["average_every"])
+    axes[0, 0].set_ylabel("cross-entropy loss")
+    axes[1, 0].set_ylabel("accuracy")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
-    figure.suptitle("Learning curves for loss and accuracy")
+    figure.suptitle("Learning curves for loss and accuracy (means over every %d training examples)"
+                    % runs[0]["average_every"])
     figure.tight_layout(rect=(0, 0.05, 1, 0.97))
     return figure
 
@@ -113,7 +115,7 @@ def bars_figure(runs):
     axis.set_ylabel("test accuracy")
     axis.set_ylim(0, 1.01)
     axis.set_title("Test accuracy by learning rate and neuron type")
-    axis.legend(loc="upper left")
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(kinds), frameon=False)
     figure.tight_layout()
     return figure
 
@@ -225,7 +227,17 @@ def reading(runs):
                             pair[_other(blog_winner)]["blog"], LABELS[winner],
                             pair[winner]["reproduced"], pair[_other(winner)]["reproduced"],
                             "agrees" if winner == blog_winner else "disagrees"))
+    failed_blog = _cells(row for row in rows if row["blog"] < FAILED)
+    failed_here = _cells(row for row in rows if row["reproduced"] < FAILED)
+    findings.append("Runs that failed to train (test accuracy below %.1f; chance is 0.1): in the blog "
+                    "%s; here %s: %s." % (FAILED, failed_blog, failed_here,
+                                          "agrees" if failed_blog == failed_here else "differs"))
     return findings
+
+
+def _cells(rows):
+    cells = ["%s at %s" % (LABELS[row["model"]], format_rate(row["learning_rate"])) for row in rows]
+    return ", ".join(cells) or "none"
 
 
 def _largest_difference(rows):
