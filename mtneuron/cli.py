@@ -12,7 +12,7 @@ from mtneuron.records import RecordError
 
 BLOG_LEARNING_RATES = (0.0005, 0.001, 0.005, 0.01)
 MODELS = ("central", "multi")
-ENGINES = ("faithful",)
+ENGINES = ("faithful", "exact", "fast")
 TRAIN_SIZE = 55000
 TEST_SIZE = 10000
 

@@ -74,6 +74,14 @@ class DataSet:
 
     def next_batch(self, batch_size, shuffle=True):
         """Return the next ``(images, labels)`` batch of ``batch_size`` examples."""
+        indices = self.next_indices(batch_size, shuffle)
+        return self.images[indices], self.labels[indices]
+
+    def next_indices(self, batch_size, shuffle=True):
+        """Indices of the examples ``next_batch`` would serve next, advancing the same state.
+
+        ``k`` calls with batch size 1 give the same indices as one call with batch size ``k``.
+        """
         if not 0 < batch_size <= self.num_examples:
             raise ValueError("batch_size must be in 1..%d, got %r" % (self.num_examples, batch_size))
         start = self._index_in_epoch
@@ -81,16 +89,13 @@ class DataSet:
             self._order = self._rng.permutation(self.num_examples)
         if start + batch_size <= self.num_examples:
             self._index_in_epoch = start + batch_size
-            return self._take(self._order[start:self._index_in_epoch])
+            return self._order[start:self._index_in_epoch]
         self.epochs_completed += 1
         tail = self._order[start:]
         if shuffle:
             self._order = self._rng.permutation(self.num_examples)
         self._index_in_epoch = batch_size - len(tail)
-        return self._take(np.concatenate([tail, self._order[:self._index_in_epoch]]))
-
-    def _take(self, indices):
-        return self.images[indices], self.labels[indices]
+        return np.concatenate([tail, self._order[:self._index_in_epoch]])
 
 
 def read_data_sets(data_dir=None, one_hot=True, validation_size=5000, seed=None,

@@ -83,7 +83,7 @@ def _run_one(spec, data_dir, out_dir, threads, progress, extra):
 
     if data_dir not in _worker["datasets"]:
         _worker["datasets"][data_dir] = data.read_data_sets(data_dir)
-    record = training.train_faithful(
+    record = training.train(
         spec, _worker["datasets"][data_dir], threads=threads, progress=progress,
         position=_worker["slot"],
         tensorboard_dir=os.path.join(out_dir, "tensorboard", spec.filename[:-5]))

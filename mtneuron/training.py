@@ -1,4 +1,4 @@
-"""The blog's training loop: one ``session.run`` with a ``feed_dict`` per example, batch size 1."""
+"""Training runs: the driver all engines share, and the blog's faithful per-example loop."""
 
 import math
 import os
@@ -12,6 +12,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import mtneuron
+from mtneuron import engine
 from mtneuron.data import DataSet
 from mtneuron.models import build_graph
 from mtneuron.records import SCHEMA_VERSION
@@ -25,47 +26,50 @@ def session_config(threads=None):
     return tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
 
 
-def train_faithful(spec, datasets, threads=None, tensorboard_dir=None, progress=True, position=0):
-    """Train and test one blog network as the blog did and return its run record (a dict).
+ENGINES = ("faithful",) + engine.MODES
 
-    Every example is fed alone (``next_batch(1, shuffle=True)`` from a ``DataSet`` seeded
-    with ``spec.seed``, so both models see the same order). The mean loss and accuracy of
-    every ``spec.average_every`` examples form the curves. A non-finite loss stops training
-    and marks the run ``diverged``; the test accuracy is still measured and recorded.
+
+def make_trainer(spec, datasets, threads=None):
+    """The trainer for ``spec.engine``: ``FaithfulTrainer`` or an ``engine.InGraphTrainer``."""
+    if spec.engine == "faithful":
+        return FaithfulTrainer(spec, datasets, session_config(threads))
+    return engine.InGraphTrainer(spec, datasets, session_config(threads), mode=spec.engine)
+
+
+def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, position=0):
+    """Train and test one blog network with ``spec.engine``; return its run record (a dict).
+
+    Every engine sees the examples of ``next_batch(1, shuffle=True)`` from a ``DataSet``
+    seeded with ``spec.seed`` (both models see the same order). The mean loss and accuracy
+    of every ``spec.average_every`` examples form the curves. A non-finite loss ends
+    training and marks the run ``diverged``; the test accuracy is still measured.
     """
-    model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
-    train = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
-    input_shape = model.inputs.shape.as_list()
-    fetches = [model.train_op, model.loss, model.accuracy, model.logits]
-    total = spec.n_epochs * spec.n_examples
-    losses, accuracies, window_loss, window_accuracy = [], [], [], []
-    writer = _summary_writer(tensorboard_dir)
     started = time.time()
-    with tf.Session(graph=model.graph, config=session_config(threads)) as session:
-        session.run(model.init)
-        bar = tqdm(total=total, desc=spec.filename[:-5], position=position, disable=not progress,
-                   mininterval=1.0 if sys.stderr.isatty() else 30.0, unit="ex", leave=True)
-        steps = 0
-        while steps < total:
-            images, labels = train.next_batch(1, shuffle=True)
-            _, loss, accuracy, _ = session.run(
-                fetches, feed_dict={model.inputs: images.reshape(input_shape), model.target: labels})
-            steps += 1
-            window_loss.append(loss)
-            window_accuracy.append(accuracy)
-            diverged = not math.isfinite(loss)
-            if steps % spec.average_every == 0 or diverged:
+    trainer = make_trainer(spec, datasets, threads)
+    total = spec.n_epochs * spec.n_examples
+    losses, accuracies, steps, diverged = [], [], 0, False
+    writer = _summary_writer(tensorboard_dir)
+    bar = tqdm(total=total, desc=spec.filename[:-5], position=position, disable=not progress,
+               mininterval=1.0 if sys.stderr.isatty() else 30.0, unit="ex", leave=True)
+    try:
+        while steps < total and not diverged:
+            window_loss, window_accuracy = trainer.steps(min(spec.average_every, total - steps))
+            finite = np.isfinite(window_loss)
+            if not finite.all():
+                diverged, end = True, int(np.argmin(finite)) + 1
+                window_loss, window_accuracy = window_loss[:end], window_accuracy[:end]
+            steps += len(window_loss)
+            if len(window_loss) == spec.average_every or diverged:
                 losses.append(float(np.mean(window_loss)))
                 accuracies.append(float(np.mean(window_accuracy)))
-                window_loss, window_accuracy = [], []
                 _add_scalars(writer, steps, loss=losses[-1], accuracy=accuracies[-1])
                 bar.set_postfix(loss="%.4g" % losses[-1], acc="%.3f" % accuracies[-1], refresh=False)
-                bar.update(steps - bar.n)
-            if diverged:
-                break
+            bar.update(len(window_loss))
         bar.close()
         train_time = time.time() - started
-        test_accuracy = evaluate(session, model, datasets.test, spec.test_examples)
+        test_accuracy = trainer.test_accuracy(spec.test_examples)
+    finally:
+        trainer.close()
     wall_time = time.time() - started
     _add_scalars(writer, steps, test_accuracy=test_accuracy)
     if writer is not None:
@@ -80,7 +84,7 @@ def train_faithful(spec, datasets, threads=None, tensorboard_dir=None, progress=
         "model": spec.model,
         "seed": spec.seed,
         "hidden_sizes": list(spec.hidden_sizes),
-        "engine": spec.engine,
+        "engine": trainer.engine,
         "average_every": spec.average_every,
         "test_examples": spec.test_examples,
         "steps": steps,
@@ -97,16 +101,52 @@ def train_faithful(spec, datasets, threads=None, tensorboard_dir=None, progress=
     return record
 
 
-def evaluate(session, model, dataset, limit=None):
-    """Accuracy over the first ``limit`` examples of ``dataset`` (all by default), fed one at a time."""
-    count = dataset.num_examples if limit is None else min(limit, dataset.num_examples)
-    input_shape = model.inputs.shape.as_list()
-    correct = 0.0
-    for index in range(count):
-        feed = {model.inputs: dataset.images[index].reshape(input_shape),
-                model.target: dataset.labels[index:index + 1]}
-        correct += session.run(model.accuracy, feed_dict=feed)
-    return float(correct / count)
+class FaithfulTrainer:
+    """The blog's loop: one ``session.run`` with a ``feed_dict`` per example, batch size 1."""
+
+    engine = "faithful"
+
+    def __init__(self, spec, datasets, config):
+        self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
+        self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
+        self.test = datasets.test
+        self.session = tf.Session(graph=self.model.graph, config=config)
+        self.session.run(self.model.init)
+        self._fetches = [self.model.train_op, self.model.loss, self.model.accuracy, self.model.logits]
+
+    def steps(self, count):
+        """Train on the next ``count`` examples, stopping after a non-finite loss.
+
+        Returns the float32 losses and accuracies of the steps taken.
+        """
+        input_shape = self.model.inputs.shape.as_list()
+        losses, accuracies = [], []
+        for _ in range(count):
+            images, labels = self.order.next_batch(1, shuffle=True)
+            _, loss, accuracy, _ = self.session.run(self._fetches, feed_dict={
+                self.model.inputs: images.reshape(input_shape), self.model.target: labels})
+            losses.append(loss)
+            accuracies.append(accuracy)
+            if not math.isfinite(loss):
+                break
+        return np.array(losses, np.float32), np.array(accuracies, np.float32)
+
+    def test_accuracy(self, limit=None):
+        """Accuracy over the first ``limit`` test examples (all by default), fed one at a time."""
+        count = self.test.num_examples if limit is None else min(limit, self.test.num_examples)
+        input_shape = self.model.inputs.shape.as_list()
+        correct = 0.0
+        for index in range(count):
+            correct += self.session.run(self.model.accuracy, feed_dict={
+                self.model.inputs: self.test.images[index].reshape(input_shape),
+                self.model.target: self.test.labels[index:index + 1]})
+        return float(correct / count)
+
+    def parameters(self):
+        return self.session.run(self.model.parameters)
+
+    def close(self):
+        self.session.close()
 
 
 def environment():

@@ -6,7 +6,7 @@ import pytest
 from mtneuron.models import build_graph
 from mtneuron.records import RunSpec
 from mtneuron.tf1 import tf
-from mtneuron.training import train_faithful
+from mtneuron.training import train
 
 SHAPES = {
     "multi": {"W_01": (251, 784), "b_1": (251,), "W_12": (87, 251), "b_2": (87,),
@@ -73,6 +73,6 @@ def test_unknown_model_is_refused():
 def test_a_few_hundred_real_examples_lower_the_loss(model, mnist):
     spec = RunSpec(model=model, learning_rate=0.001, n_epochs=1, n_examples=600,
                    average_every=200, test_examples=200)
-    record = train_faithful(spec, mnist, threads=1, progress=False)
+    record = train(spec, mnist, threads=1, progress=False)
     assert len(record["losses"]) == 3
     assert record["losses"][-1] < record["losses"][0]

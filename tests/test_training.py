@@ -9,7 +9,7 @@ from mtneuron import records
 from mtneuron.data import DataSet, Datasets, one_hot_encode
 from mtneuron.records import RunSpec
 from mtneuron.tf1 import tf
-from mtneuron.training import train_faithful
+from mtneuron.training import train
 
 
 def synthetic(n=60, seed=0, poison=False):
@@ -33,7 +33,7 @@ SPEC = RunSpec(model="multi", learning_rate=0.001, n_epochs=2, n_examples=60, av
 
 
 def test_record_has_the_blog_keys_and_metadata(tmp_path):
-    record = train_faithful(SPEC, datasets(), threads=1, progress=False)
+    record = train(SPEC, datasets(), threads=1, progress=False)
     assert [record[key] for key in ("n_examples", "n_epochs", "learning_rate")] == [60, 2, 0.001]
     assert len(record["losses"]) == len(record["accuracies"]) == 6
     assert record["steps"] == 120 and not record["diverged"]
@@ -48,19 +48,19 @@ def test_record_has_the_blog_keys_and_metadata(tmp_path):
 
 
 def test_same_spec_gives_identical_curves():
-    first = train_faithful(SPEC, datasets(), threads=1, progress=False)
-    second = train_faithful(SPEC, datasets(), threads=2, progress=False)
+    first = train(SPEC, datasets(), threads=1, progress=False)
+    second = train(SPEC, datasets(), threads=2, progress=False)
     assert first["losses"] == second["losses"] and first["accuracy"] == second["accuracy"]
 
 
 def test_central_model_trains_on_the_same_record_layout():
     spec = RunSpec(**dict(SPEC.to_dict(), model="central", hidden_sizes=(12, 6)))
-    record = train_faithful(spec, datasets(), threads=1, progress=False)
+    record = train(spec, datasets(), threads=1, progress=False)
     assert record["model"] == "central" and len(record["losses"]) == 6
 
 
 def test_non_finite_loss_marks_the_run_diverged_without_crashing(tmp_path):
-    record = train_faithful(SPEC, datasets(poison=True), threads=1, progress=False)
+    record = train(SPEC, datasets(poison=True), threads=1, progress=False)
     assert record["diverged"] and record["steps"] == 1
     assert len(record["losses"]) == 1 and not np.isfinite(record["losses"][0])
     path = str(tmp_path / "run.json")
@@ -71,7 +71,7 @@ def test_non_finite_loss_marks_the_run_diverged_without_crashing(tmp_path):
 
 def test_tensorboard_scalars_are_written(tmp_path):
     directory = str(tmp_path / "tb")
-    record = train_faithful(SPEC, datasets(), threads=1, progress=False, tensorboard_dir=directory)
+    record = train(SPEC, datasets(), threads=1, progress=False, tensorboard_dir=directory)
     tags = {}
     for name in os.listdir(directory):
         for event in tf.train.summary_iterator(os.path.join(directory, name)):

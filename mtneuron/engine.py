@@ -1,0 +1,211 @@
+"""In-graph engines: the faithful loop's semantics, with one ``session.run`` per chunk of steps.
+
+Both keep the blog's batch size 1, one Adam update per example, the data order of
+``next_batch(1, shuffle=True)`` and per-example test evaluation; they only remove the
+per-step Python and ``feed_dict`` overhead:
+
+- ``exact`` runs the blog graph's own ``AdamOptimizer`` inside a ``tf.while_loop``
+  (``parallel_iterations=1``): parameters and curves bit-identical to the faithful loop.
+- ``fast`` carries the parameters and Adam's moments as loop tensors and compiles the loop
+  with XLA (``tf.xla.experimental.compile``); XLA may reorder floating-point sums.
+"""
+
+import functools
+import sys
+
+from mtneuron.data import DataSet
+from mtneuron.models import NUM_CLASSES, build_graph, loss_and_accuracy
+from mtneuron.tf1 import tf
+
+MODES = ("exact", "fast")
+BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8  # tf.train.AdamOptimizer's defaults
+
+
+@functools.lru_cache(maxsize=None)
+def xla_available():
+    """Whether this TensorFlow build can compile and run a graph with XLA on the CPU."""
+    graph = tf.Graph()
+    with graph.as_default():
+        try:
+            (doubled,) = tf.xla.experimental.compile(lambda x: x * 2.0, [tf.constant(1.0)])
+            with tf.Session() as session:
+                return session.run(doubled) == 2.0
+        except (AttributeError, NotImplementedError, ValueError, tf.errors.OpError):
+            return False
+
+
+class InGraphTrainer:
+    """Trains one blog network in chunks of steps, each chunk a single ``session.run``."""
+
+    def __init__(self, spec, datasets, session_config, mode="exact"):
+        if mode not in MODES:
+            raise ValueError("unknown in-graph mode %r: choose one of %s" % (mode, ", ".join(MODES)))
+        if mode == "fast" and not xla_available():
+            print("mtneuron: this TensorFlow build has no XLA: the fast engine falls back to exact",
+                  file=sys.stderr)
+            mode = "exact"
+        self.engine = mode
+        self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
+        self.learning_rate = spec.learning_rate
+        self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
+        self.test = datasets.test
+        self._chunks = {}
+        with self.model.graph.as_default():
+            self._images = _resident(datasets.train.images, "train_images")
+            self._labels = _resident(datasets.train.labels, "train_labels")
+            self._adam = _AdamState(self.model.parameters) if mode == "fast" else None
+            self._test_images = tf.placeholder(tf.float32, (None, datasets.test.images.shape[1]))
+            self._test_labels = tf.placeholder(tf.float32, (None, NUM_CLASSES))
+            self._correct = self._count_correct(self._test_images, self._test_labels)
+            init = tf.global_variables_initializer()
+        self.session = tf.Session(graph=self.model.graph, config=session_config)
+        self.session.run(init)
+        for variable, values in ((self._images, datasets.train.images),
+                                 (self._labels, datasets.train.labels)):
+            self.session.run(variable.initializer, feed_dict={variable.initial_value: values})
+
+    def steps(self, count):
+        """Train on the next ``count`` examples; return their float32 losses and accuracies."""
+        losses, accuracies, indices = self._chunk(count)
+        return self.session.run([losses, accuracies], feed_dict={indices: self.order.next_indices(count)})
+
+    def test_accuracy(self, limit=None):
+        """Accuracy over the first ``limit`` test examples, each fed alone, counted in-graph."""
+        count = self.test.num_examples if limit is None else min(limit, self.test.num_examples)
+        correct = self.session.run(self._correct, feed_dict={
+            self._test_images: self.test.images[:count], self._test_labels: self.test.labels[:count]})
+        return float(correct) / count
+
+    def parameters(self):
+        return self.session.run(self.model.parameters)
+
+    def close(self):
+        self.session.close()
+
+    def _chunk(self, size):
+        """The ops that train ``size`` steps (built once per size: XLA needs static shapes)."""
+        if size not in self._chunks:
+            with self.model.graph.as_default():
+                indices = tf.placeholder(tf.int32, (size,), name="chunk_indices")
+                images = tf.gather(self._images, indices)
+                labels = tf.gather(self._labels, indices)
+                if self.engine == "exact":
+                    losses, accuracies = self._exact_loop(images, labels)
+                else:
+                    losses, accuracies = self._fast_loop(images, labels)
+            self._chunks[size] = (losses, accuracies, indices)
+        return self._chunks[size]
+
+    def _example(self, images, labels, step):
+        inputs = tf.reshape(images[step], self.model.inputs.shape)
+        return inputs, tf.reshape(labels[step], (1, NUM_CLASSES))
+
+    def _exact_loop(self, images, labels):
+        """The blog graph's Adam step, once per example, in a ``tf.while_loop``."""
+        size = images.shape[0]
+        model = self.model
+
+        def body(step, losses, accuracies):
+            with tf.control_dependencies([step]):  # read the variables after the previous update
+                values = [tf.identity(parameter.read_value()) for parameter in model.parameters]
+            inputs, target = self._example(images, labels, step)
+            logits, _ = model.forward(values, inputs)
+            loss, accuracy = loss_and_accuracy(logits, target)
+            gradients = tf.gradients(loss, values)
+            update = model.optimizer.apply_gradients(list(zip(gradients, model.parameters)))
+            with tf.control_dependencies([update]):
+                return step + 1, losses.write(step, loss), accuracies.write(step, accuracy)
+
+        _, losses, accuracies = tf.while_loop(
+            lambda step, *_: step < size, body,
+            [tf.constant(0), tf.TensorArray(tf.float32, size), tf.TensorArray(tf.float32, size)],
+            parallel_iterations=1)
+        return losses.stack(), accuracies.stack()
+
+    def _fast_loop(self, images, labels):
+        """Parameters and Adam's moments as loop tensors, the whole chunk compiled by XLA."""
+        size, count = images.shape[0], len(self.model.parameters)
+        learning_rate = self.learning_rate
+
+        def chunk(images, labels, *state):
+            def body(step, losses, accuracies, *state):
+                parameters, moments, beta_powers = state[:count], state[count:3 * count], state[3 * count:]
+                inputs, target = self._example(images, labels, step)
+                logits, _ = self.model.forward(list(parameters), inputs)
+                loss, accuracy = loss_and_accuracy(logits, target)
+                gradients = tf.gradients(loss, list(parameters))
+                updated = adam_update(parameters, moments, beta_powers, gradients, learning_rate)
+                return (step + 1, losses.write(step, loss), accuracies.write(step, accuracy)) + updated
+
+            loop = tf.while_loop(
+                lambda step, *_: step < size, body,
+                (tf.constant(0), tf.TensorArray(tf.float32, size), tf.TensorArray(tf.float32, size))
+                + tuple(state), parallel_iterations=1)
+            return [loop[1].stack(), loop[2].stack()] + list(loop[3:])
+
+        state = [variable.read_value() for variable in self._adam.variables(self.model.parameters)]
+        outputs = tf.xla.experimental.compile(chunk, [images, labels] + state)
+        save = [variable.assign(value) for variable, value
+                in zip(self._adam.variables(self.model.parameters), outputs[2:])]
+        with tf.control_dependencies(save):
+            return tf.identity(outputs[0]), tf.identity(outputs[1])
+
+    def _count_correct(self, images, labels):
+        """Count the test examples whose argmax is right, one example per loop step."""
+        model = self.model
+        size = tf.shape(images)[0]
+
+        def count(images, labels, *parameters):
+            def body(step, correct):
+                inputs, target = self._example(images, labels, step)
+                logits, _ = model.forward(list(parameters), inputs)
+                _, accuracy = loss_and_accuracy(logits, target)
+                return step + 1, correct + tf.cast(accuracy, tf.int32)
+
+            return tf.while_loop(lambda step, _: step < size, body, [tf.constant(0), tf.constant(0)])[1]
+
+        parameters = [parameter.read_value() for parameter in model.parameters]
+        if self.engine == "fast":
+            return tf.xla.experimental.compile(count, [images, labels] + parameters)[0]
+        return count(images, labels, *parameters)
+
+
+def adam_update(parameters, moments, beta_powers, gradients, learning_rate):
+    """One step of TensorFlow's ``ApplyAdam`` kernel on tensors, as a tuple of the new state.
+
+    ``moments`` holds the first moments then the second; ``beta_powers`` is
+    ``(beta1**t, beta2**t)`` before the step, as the optimizer's accumulators hold them.
+    """
+    count = len(parameters)
+    beta1_power, beta2_power = beta_powers
+    step_size = learning_rate * tf.sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
+    new_parameters, first, second = [], [], []
+    for parameter, m, v, gradient in zip(parameters, moments[:count], moments[count:], gradients):
+        m = m + (gradient - m) * (1.0 - BETA1)
+        v = v + (tf.square(gradient) - v) * (1.0 - BETA2)
+        new_parameters.append(parameter - step_size * m / (tf.sqrt(v) + EPSILON))
+        first.append(m)
+        second.append(v)
+    return tuple(new_parameters + first + second) + (beta1_power * BETA1, beta2_power * BETA2)
+
+
+class _AdamState:
+    """Adam's moments and beta powers as plain variables, for the fast engine's loop."""
+
+    def __init__(self, parameters):
+        with tf.name_scope("fast_adam"):
+            zeros = [tf.zeros(parameter.shape) for parameter in parameters]
+            self.first = [tf.Variable(z, trainable=False, use_resource=True, name="m") for z in zeros]
+            self.second = [tf.Variable(z, trainable=False, use_resource=True, name="v") for z in zeros]
+            self.beta_powers = [tf.Variable(beta, trainable=False, use_resource=True, name="beta_power")
+                                for beta in (BETA1, BETA2)]
+
+    def variables(self, parameters):
+        return list(parameters) + self.first + self.second + self.beta_powers
+
+
+def _resident(values, name):
+    """A non-trainable variable holding ``values``, filled once through its placeholder."""
+    initial = tf.placeholder(tf.as_dtype(values.dtype), values.shape, name=name + "_initial")
+    return tf.Variable(initial, trainable=False, collections=[], use_resource=True, name=name)
+
