@@ -14,6 +14,7 @@ import os
 from mtneuron.files import write_text
 
 SCHEMA_VERSION = 1
+BLOG_SEED = 21
 BLOG_KEYS = ("n_examples", "n_epochs", "learning_rate", "losses", "accuracies", "accuracy")
 
 
@@ -27,7 +28,7 @@ class RunSpec:
 
     model: str
     learning_rate: float
-    seed: int = 21
+    seed: int = BLOG_SEED
     n_epochs: int = 4
     n_examples: int = 55000
     hidden_sizes: tuple = (251, 87)
@@ -37,7 +38,9 @@ class RunSpec:
 
     @property
     def filename(self):
-        return "run_%s_%s.json" % (self.model, format_rate(self.learning_rate))
+        """``run_{model}_{rate}.json``, with ``_seed{seed}`` before ``.json`` unless the blog's seed."""
+        seed = "" if self.seed == BLOG_SEED else "_seed%d" % self.seed
+        return "run_%s_%s%s.json" % (self.model, format_rate(self.learning_rate), seed)
 
     def to_dict(self):
         fields = dataclasses.asdict(self)

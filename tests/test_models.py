@@ -35,7 +35,7 @@ def test_graph_shapes_match_the_blog(model):
     assert hidden == ([[251], [87]] if model == "multi" else [[1, 251], [1, 87]])
     with graph.graph.as_default():
         shapes = {v.op.name: tuple(v.shape.as_list()) for v in tf.trainable_variables()}
-        assert any(op.type == "ApplyAdam" for op in graph.graph.get_operations())
+        assert any(op.type == "ResourceApplyAdam" for op in graph.graph.get_operations())
     assert shapes == SHAPES[model]
 
 
