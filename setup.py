@@ -14,7 +14,7 @@ setup(
     long_description_content_type="text/markdown",
     packages=find_packages(include=["mtneuron", "mtneuron.*"]),
     python_requires=">=3.7",
-    install_requires=["numpy>=1.16", "matplotlib>=3.1", "tqdm>=4.40"],
+    install_requires=["numpy>=1.16", "scipy>=1.2", "matplotlib>=3.1", "tqdm>=4.40"],
     extras_require={
         "cpu": ["tensorflow-cpu>=2.4; python_version >= '3.8'",
                 "tensorflow==1.15.5; python_version < '3.8'"],
@@ -23,7 +23,11 @@ setup(
         "tf1": ["tensorflow==1.15.5"],
         "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff"],
     },
-    entry_points={"console_scripts": ["mtneuron-reproduce-blog=mtneuron.cli:reproduce_blog"]},
+    entry_points={"console_scripts": [
+        "mtneuron-reproduce-blog=mtneuron.cli:reproduce_blog",
+        "mtneuron-engine-equivalence=mtneuron.cli:engine_equivalence",
+        "mtneuron-benchmark=mtneuron.cli:benchmark",
+    ]},
     classifiers=["Programming Language :: Python :: 3",
                  "Topic :: Scientific/Engineering :: Artificial Intelligence"],
 )

@@ -1,18 +1,19 @@
-"""Command-line front end: ``reproduce_blog`` parses options and calls sweep and report."""
+"""Command-line front ends: ``reproduce_blog``, ``engine_equivalence`` and ``benchmark``."""
 
 import argparse
 import os
+import re
 import shlex
 import sys
 import time
 
-from mtneuron import data, report, sweep
+from mtneuron import data, files, records, report, sweep
 from mtneuron.data import DataError
-from mtneuron.records import RecordError
+from mtneuron.records import BLOG_SEED, ENGINES, RecordError
 
 BLOG_LEARNING_RATES = (0.0005, 0.001, 0.005, 0.01)
 MODELS = ("central", "multi")
-ENGINES = ("faithful", "exact", "fast")
+DEFAULT_ENGINE = "fast"
 TRAIN_SIZE = 55000
 TEST_SIZE = 10000
 
@@ -38,19 +39,25 @@ def _positive(kind, maximum=None):
     return parse
 
 
-def reproduce_blog_parser():
-    cores = os.cpu_count() or 1
-    parser = Parser(
-        prog="reproduce_blog.py",
-        description="Re-run the blog's experiment: central- vs multi-threshold networks "
-                    "(784-251-87-10, batch size 1, Adam) at several learning rates. Writes "
-                    "run_{model}_{rate}.json per run, Figures 2 and 3 and summary.md into --out. "
-                    "Runs already complete with the same settings are skipped, so a killed "
-                    "sweep resumes where it stopped.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def _seeds(text):
+    """Seeds as ``1-10``, ``1,3,5`` or a mix such as ``1-3,7``."""
+    seeds = []
+    for part in text.split(","):
+        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part.strip())
+        if match is None:
+            raise argparse.ArgumentTypeError("%r is not a list or range of seeds such as 1-5 or 1,3,5" % text)
+        seeds += range(int(match.group(1)), int(match.group(2) or match.group(1)) + 1)
+    if not seeds:
+        raise argparse.ArgumentTypeError("%r names no seed (a range runs upwards: 1-5)" % text)
+    return seeds
+
+
+def _parser(prog, description, learning_rates):
+    """A parser with the options every training command shares."""
+    parser = Parser(prog=prog, description=description,
+                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--learning-rates", nargs="+", type=_positive(float),
-                        default=list(BLOG_LEARNING_RATES), metavar="RATE",
-                        help="learning rates to sweep")
+                        default=list(learning_rates), metavar="RATE", help="learning rates to sweep")
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS),
                         help="neuron models to train")
     parser.add_argument("--epochs", type=_positive(int), default=4, help="epochs per run")
@@ -63,34 +70,50 @@ def reproduce_blog_parser():
                         metavar="N", help="test examples to evaluate (the first N)")
     parser.add_argument("--hidden-sizes", nargs="+", type=_positive(int), default=[251, 87],
                         metavar="UNITS", help="units per hidden layer")
-    parser.add_argument("--seed", type=int, default=21,
-                        help="graph seed (initial weights) and data-order seed")
-    parser.add_argument("--engine", choices=ENGINES, default="faithful",
-                        help="training engine: faithful is the blog's per-example session.run loop")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="directory with the MNIST IDX files (.gz or raw) [default: "
                              "$MTNEURON_DATA, else a user cache filled by download]")
-    parser.add_argument("--out", default="results", metavar="DIR", help="output directory")
-    parser.add_argument("--jobs", type=_positive(int), default=cores,
+    parser.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1,
                         help="runs trained in parallel, one process each")
     parser.add_argument("--threads", type=_positive(int), metavar="N",
                         help="TensorFlow threads per run [default: cores // jobs, at least 1]")
     parser.add_argument("--force", action="store_true",
-                        help="overwrite records in --out that were made with other settings")
+                        help="overwrite records in the output directory made with other settings")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    return parser
+
+
+def reproduce_blog_parser():
+    parser = _parser(
+        "reproduce_blog.py",
+        "Re-run the blog's experiment: central- vs multi-threshold networks (784-251-87-10, batch "
+        "size 1, Adam) at several learning rates. Writes run_{model}_{rate}.json per run, Figures 2 "
+        "and 3 and summary.md into --out. Runs already complete with the same settings are skipped, "
+        "so a killed sweep resumes where it stopped.", BLOG_LEARNING_RATES)
+    parser.add_argument("--seed", type=int, default=BLOG_SEED,
+                        help="graph seed (initial weights) and data-order seed")
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                        help="faithful: the blog's loop, one session.run per example; exact: the "
+                             "same updates in a tf.while_loop, bit-identical; fast: the loop compiled "
+                             "with XLA (sums may be reordered)")
+    parser.add_argument("--out", default="results", metavar="DIR", help="output directory")
+    parser.add_argument("--reference", metavar="DIR",
+                        help="another results directory (e.g. made with --engine faithful) to compare "
+                             "with in summary.md")
     parser.add_argument("--report-only", action="store_true",
                         help="only redraw the figures and summary.md from the records in --out")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     return parser
 
 
 def reproduce_blog(argv=None):
     """Entry point of ``reproduce_blog.py``; returns the exit code."""
-    parser = reproduce_blog_parser()
-    options = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    options = reproduce_blog_parser().parse_args(argv)
     try:
         if not options.report_only:
-            _sweep(options, argv if argv is not None else sys.argv[1:])
-        paths = report.write_report(options.out)
+            _train(_specs(options, [options.seed], options.engine), options.out, options,
+                   "reproduce_blog.py", argv)
+        paths = report.write_report(options.out, options.reference)
     except (DataError, RecordError, ImportError) as error:
         print("reproduce_blog.py: error: %s" % error, file=sys.stderr)
         return 1
@@ -98,25 +121,108 @@ def reproduce_blog(argv=None):
     return 0
 
 
-def _sweep(options, argv):
-    specs = sweep.expand(
-        options.models, options.learning_rates, seed=options.seed, n_epochs=options.epochs,
+def engine_equivalence_parser():
+    parser = _parser(
+        "engine_equivalence.py",
+        "Train the same runs with two engines over several seeds and test whether their test "
+        "accuracies and curves are statistically indistinguishable (paired t-test, Wilcoxon "
+        "signed-rank, TOST equivalence). Runs go to --out/<engine>/, the report to --report.",
+        (0.001, 0.005))
+    parser.add_argument("--seeds", type=_seeds, default=list(range(1, 6)), metavar="SEEDS",
+                        help="seeds, as a range or list: 1-5, 1,3,5")
+    parser.add_argument("--engines", nargs=2, choices=ENGINES, default=["exact", "fast"],
+                        metavar=("REFERENCE", "CANDIDATE"), help="the two engines to compare")
+    parser.add_argument("--accuracy-margin", type=_positive(float), default=0.01,
+                        help="equivalence margin for accuracies (TOST)")
+    parser.add_argument("--log-loss-margin", type=_positive(float), default=0.05,
+                        help="equivalence margin for log10 of the final training loss (TOST)")
+    parser.add_argument("--out", default="results/engine_equivalence", metavar="DIR",
+                        help="directory for the runs")
+    parser.add_argument("--report", default="results/engine_equivalence.md", metavar="FILE",
+                        help="Markdown report to write")
+    return parser
+
+
+def engine_equivalence(argv=None):
+    """Entry point of ``engine_equivalence.py``; returns the exit code."""
+    from mtneuron import stats
+
+    argv = sys.argv[1:] if argv is None else argv
+    options = engine_equivalence_parser().parse_args(argv)
+    started = time.time()
+    try:
+        runs = []
+        for engine in options.engines:
+            directory = os.path.join(options.out, engine)
+            _train(_specs(options, options.seeds, engine), directory, options, "engine_equivalence.py", argv)
+            runs.append(records.load_records(directory))
+        result = stats.engine_equivalence(*runs, accuracy_margin=options.accuracy_margin,
+                                          log_loss_margin=options.log_loss_margin)
+    except (DataError, RecordError, ImportError, ValueError) as error:
+        print("engine_equivalence.py: error: %s" % error, file=sys.stderr)
+        return 1
+    text = "\n".join(["# Engine equivalence: %s against %s" % tuple(reversed(options.engines)), "",
+                      stats.equivalence_markdown(result), "", "## Provenance", ""]
+                     + ["- " + fact for fact in report.provenance(runs[0] + runs[1])]
+                     + ["- this command's wall time (runs already complete are skipped): %.1f min"
+                        % ((time.time() - started) / 60), ""])
+    files.write_text(options.report, text)
+    print("%s: %s" % (options.report, result["verdict"]))
+    return 0
+
+
+def benchmark(argv=None):
+    """Entry point of ``benchmark.py``; returns the exit code."""
+    parser = Parser(prog="benchmark.py", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                    description="Measure examples/s of the training engines side by side in one run, "
+                                "one thread vs all cores vs parallel runs, and project the full "
+                                "sweep's time. Prints Markdown and writes it to --out.")
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument("--repeats", type=_positive(int), default=5,
+                        help="timed chunks of 1,100 steps per measurement (the fastest counts)")
+    parser.add_argument("--data-dir", metavar="DIR", help="directory with the MNIST IDX files")
+    parser.add_argument("--out", default="results/benchmarks.md", metavar="FILE",
+                        help="Markdown file to write")
+    options = parser.parse_args(argv)
+    from mtneuron import benchmark as bench
+
+    try:
+        data.mnist_files(options.data_dir)
+        text = bench.run(options.engines, options.models, options.data_dir, options.repeats)
+    except (DataError, ImportError) as error:
+        print("benchmark.py: error: %s" % error, file=sys.stderr)
+        return 1
+    command = " ".join(shlex.quote(word) for word in ["python", "scripts/benchmark.py"] + (
+        sys.argv[1:] if argv is None else argv))
+    text = text.replace("`python scripts/benchmark.py`", "`%s`" % command, 1)
+    files.write_text(options.out, text)
+    print(text)
+    return 0
+
+
+def _specs(options, seeds, engine):
+    return sweep.expand(
+        options.models, options.learning_rates, seeds, n_epochs=options.epochs,
         n_examples=options.examples_per_epoch,
         average_every=options.average_every or max(1, options.examples_per_epoch // 50),
-        hidden_sizes=tuple(options.hidden_sizes), test_examples=options.test_examples,
-        engine=options.engine)
-    todo, done = sweep.plan(specs, options.out, force=options.force)
+        hidden_sizes=tuple(options.hidden_sizes), test_examples=options.test_examples, engine=engine)
+
+
+def _train(specs, out_dir, options, script, argv):
+    """Train the specs not yet complete in ``out_dir``, in parallel worker processes."""
+    todo, done = sweep.plan(specs, out_dir, force=options.force)
     if done:
-        print("skipping %d complete run(s) in %s" % (len(done), options.out))
+        print("skipping %d complete run(s) in %s" % (len(done), out_dir))
     if not todo:
         return
     data.mnist_files(options.data_dir)  # fail (or download) once, before any worker starts
-    threads = options.threads or max(1, (os.cpu_count() or 1) // min(options.jobs, len(todo)))
-    command = " ".join(shlex.quote(word) for word in ["python", "scripts/reproduce_blog.py"] + argv)
-    print("training %d run(s), %d at a time, %d TensorFlow thread(s) each"
-          % (len(todo), min(options.jobs, len(todo)), threads))
+    jobs = min(options.jobs, len(todo))
+    threads = options.threads or max(1, (os.cpu_count() or 1) // jobs)
+    command = " ".join(shlex.quote(word) for word in ["python", "scripts/" + script] + argv)
+    print("training %d run(s) in %s, %d at a time, %d TensorFlow thread(s) each"
+          % (len(todo), out_dir, jobs, threads))
     started = time.time()
-    sweep.run_sweep(todo, options.out, data_dir=options.data_dir, jobs=options.jobs,
-                    threads=threads, progress=not options.no_progress,
-                    extra={"command": command, "jobs": options.jobs})
+    sweep.run_sweep(todo, out_dir, data_dir=options.data_dir, jobs=jobs, threads=threads,
+                    progress=not options.no_progress, extra={"command": command, "jobs": jobs})
     print("trained %d run(s) in %.1f min" % (len(todo), (time.time() - started) / 60))

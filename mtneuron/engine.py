@@ -13,11 +13,14 @@ per-step Python and ``feed_dict`` overhead:
 import functools
 import sys
 
+import numpy as np
+
 from mtneuron.data import DataSet
 from mtneuron.models import NUM_CLASSES, build_graph, loss_and_accuracy
+from mtneuron.records import ENGINES
 from mtneuron.tf1 import tf
 
-MODES = ("exact", "fast")
+MODES = ENGINES[1:]
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8  # tf.train.AdamOptimizer's defaults
 
 
@@ -67,7 +70,15 @@ class InGraphTrainer:
     def steps(self, count):
         """Train on the next ``count`` examples; return their float32 losses and accuracies."""
         losses, accuracies, indices = self._chunk(count)
-        return self.session.run([losses, accuracies], feed_dict={indices: self.order.next_indices(count)})
+        return tuple(self.session.run([losses, accuracies], feed_dict={indices: self._next_indices(count)}))
+
+    def _next_indices(self, count):
+        """The next ``count`` indices of ``next_batch(1)``, drawn in pieces no larger than the set."""
+        pieces = []
+        while count > 0:
+            pieces.append(self.order.next_indices(min(count, self.order.num_examples)))
+            count -= len(pieces[-1])
+        return np.concatenate(pieces)
 
     def test_accuracy(self, limit=None):
         """Accuracy over the first ``limit`` test examples, each fed alone, counted in-graph."""

@@ -15,6 +15,7 @@ from mtneuron.files import write_text
 
 SCHEMA_VERSION = 1
 BLOG_SEED = 21
+ENGINES = ("faithful", "exact", "fast")
 BLOG_KEYS = ("n_examples", "n_epochs", "learning_rate", "losses", "accuracies", "accuracy")
 
 

@@ -36,13 +36,17 @@ SUMMARY = "summary.md"
 DPI = 100
 
 
-def write_report(out_dir):
-    """Write both figures and ``summary.md`` for the records in ``out_dir``; return their paths."""
+def write_report(out_dir, reference_dir=None):
+    """Write both figures and ``summary.md`` for the records in ``out_dir``; return their paths.
+
+    With ``reference_dir``, summary.md also compares every run with the same run there.
+    """
     runs = records.load_records(out_dir)
+    reference = None if reference_dir is None else (reference_dir, records.load_records(reference_dir))
     paths = [os.path.join(out_dir, name) for name in (CURVES_FIGURE, BARS_FIGURE, SUMMARY)]
     save_figure(curves_figure(runs), paths[0])
     save_figure(bars_figure(runs), paths[1])
-    write_text(paths[2], summary_markdown(runs))
+    write_text(paths[2], summary_markdown(runs, reference))
     return paths
 
 
@@ -152,8 +156,8 @@ def _cell(value, pattern="%.4f"):
     return "–" if value is None else pattern % value
 
 
-def summary_markdown(runs):
-    """``summary.md``: the tables against the blog, the runs, and their provenance."""
+def summary_markdown(runs, reference=None):
+    """``summary.md``: the tables against the blog (and a ``(directory, runs)`` reference), provenance."""
     lines = ["# Reproduction of the blog's experiment", ""]
     changed = differs_from_blog(runs)
     if changed:
@@ -164,6 +168,8 @@ def summary_markdown(runs):
               "Mean over the final %d training examples of each run." % runs[0]["average_every"], "",
               final_point_table(runs), "", "## What agrees and what does not", ""]
     lines += ["- " + finding for finding in reading(runs)]
+    if reference is not None:
+        lines += ["", "## Against the runs in `%s`" % reference[0], "", reference_table(runs, reference[1])]
     lines += ["", "## Runs", "", runs_table(runs), "", "## Provenance", ""]
     lines += ["- " + fact for fact in provenance(runs)]
     lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (CURVES_FIGURE, BARS_FIGURE), ""]
@@ -194,6 +200,23 @@ def final_point_table(runs):
                      _cell(blog_accuracy, "%.3f"), _cell(_last(run["accuracies"]), "%.3f"),
                      _cell(blog_loss, "%.2f"), _cell(_last(run["losses"]), "%.2f")])
     return _table(["learning rate", "model", "blog accuracy", "accuracy", "blog loss", "loss"], rows)
+
+
+def reference_table(runs, reference_runs):
+    """Markdown table: test accuracy and last curve point of each run beside the reference run's."""
+    rows = []
+    for run in runs:
+        other = find(reference_runs, run["model"], run["learning_rate"])
+        if other is None:
+            continue
+        rows.append([format_rate(run["learning_rate"]), LABELS[run["model"]],
+                     "%s / %s" % (other["engine"], run["engine"]),
+                     "%.4f / %.4f" % (other["accuracy"], run["accuracy"]),
+                     "%+.4f" % (run["accuracy"] - other["accuracy"]),
+                     "%.3f / %.3f" % (_last(other["accuracies"]), _last(run["accuracies"])),
+                     "%.2f / %.2f" % (_last(other["losses"]), _last(run["losses"]))])
+    return _table(["learning rate", "model", "engines", "test accuracy", "difference",
+                   "last train accuracy", "last train loss"], rows)
 
 
 def runs_table(runs):
@@ -260,8 +283,8 @@ def provenance(runs):
     facts = []
     for command in sorted({run.get("command", "(not recorded)") for run in runs}):
         facts.append("command: `%s`" % command)
-    for key, name in (("tensorflow_version", "TensorFlow"), ("python_version", "Python"),
-                      ("numpy_version", "numpy"), ("platform", "platform"),
+    for key, name in (("engine", "engine"), ("tensorflow_version", "TensorFlow"),
+                      ("python_version", "Python"), ("numpy_version", "numpy"), ("platform", "platform"),
                       ("cpu_count", "CPU cores")):
         facts.append("%s: %s" % (name, ", ".join(sorted({str(run[key]) for run in runs}))))
     facts.append("runs: %d, from %s to %s UTC" % (len(runs), _utc(started), _utc(finished)))

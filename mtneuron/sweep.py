@@ -11,13 +11,13 @@ import multiprocessing
 import os
 
 from mtneuron import records
-from mtneuron.records import RecordError, RunSpec
+from mtneuron.records import BLOG_SEED, RecordError, RunSpec
 
 
-def expand(models, learning_rates, **settings):
-    """One ``RunSpec`` per (model, learning rate), learning rates ascending, sharing ``settings``."""
-    return [RunSpec(model=model, learning_rate=rate, **settings)
-            for rate, model in itertools.product(sorted(set(learning_rates)), models)]
+def expand(models, learning_rates, seeds=(BLOG_SEED,), **settings):
+    """One ``RunSpec`` per (seed, learning rate, model), rates ascending, sharing ``settings``."""
+    return [RunSpec(model=model, learning_rate=rate, seed=seed, **settings)
+            for seed, rate, model in itertools.product(seeds, sorted(set(learning_rates)), models)]
 
 
 def plan(specs, out_dir, force=False):

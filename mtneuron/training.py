@@ -26,9 +26,6 @@ def session_config(threads=None):
     return tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
 
 
-ENGINES = ("faithful",) + engine.MODES
-
-
 def make_trainer(spec, datasets, threads=None):
     """The trainer for ``spec.engine``: ``FaithfulTrainer`` or an ``engine.InGraphTrainer``."""
     if spec.engine == "faithful":

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from mtneuron import engine
 from tests.helpers import QUICK_ARGS, ROOT, SCRIPT, run_script
 
 BLOCK_TENSORFLOW = (
@@ -37,7 +38,8 @@ def test_quick_sweep_writes_records_figures_and_summary(quick_results):
             record = json.load(stream)
         assert record["n_examples"] == 220 and record["n_epochs"] == 2
         assert len(record["losses"]) == len(record["accuracies"]) == 2 * 220 // 4
-        assert 0 <= record["accuracy"] <= 1 and record["engine"] == "faithful"
+        assert 0 <= record["accuracy"] <= 1 and record["spec"]["engine"] == "fast"
+        assert record["engine"] == ("fast" if engine.xla_available() else "exact")
         assert record["command"].startswith("python scripts/reproduce_blog.py")
         assert os.listdir(os.path.join(quick_results, "tensorboard", name[:-5]))
     assert png_size(os.path.join(quick_results, "accuracy_and_loss_curves.png")) == (800, 700)
@@ -47,6 +49,18 @@ def test_quick_sweep_writes_records_figures_and_summary(quick_results):
     assert "| 0.001 | Central-threshold | 0.8958 |" in summary
     assert "| 0.01 | Multi-threshold | 0.7730 |" in summary
     assert "Not the blog's configuration" in summary and "sweep wall time" in summary
+    assert "- engine: %s" % record["engine"] in summary
+
+
+def test_report_compares_with_a_reference_directory(quick_results, tmp_path):
+    out = str(tmp_path / "copy")
+    shutil.copytree(quick_results, out)
+    result = run_script(["--report-only", "--out", out, "--reference", quick_results], None)
+    assert result.returncode == 0, result.stderr
+    with open(os.path.join(out, "summary.md")) as stream:
+        summary = stream.read()
+    assert "## Against the runs in `%s`" % quick_results in summary
+    assert summary.count("| +0.0000 |") == 4  # the same runs: no difference
 
 
 def test_rerun_skips_complete_runs_and_redoes_missing_ones(quick_results, tmp_path, mnist_dir):

@@ -6,27 +6,10 @@ import os
 import numpy as np
 
 from mtneuron import records
-from mtneuron.data import DataSet, Datasets, one_hot_encode
 from mtneuron.records import RunSpec
 from mtneuron.tf1 import tf
 from mtneuron.training import train
-
-
-def synthetic(n=60, seed=0, poison=False):
-    """Random 'images' whose class is the brightest of ten pixel blocks (learnable)."""
-    rng = np.random.RandomState(seed)
-    labels = rng.randint(0, 10, n)
-    images = rng.rand(n, 784).astype(np.float32) * 0.1
-    for row, label in enumerate(labels):
-        images[row, label * 78:(label + 1) * 78] += 0.9
-    if poison:
-        images[:] = np.inf
-    return DataSet(images, one_hot_encode(labels))
-
-
-def datasets(**kwargs):
-    return Datasets(train=synthetic(**kwargs), validation=None, test=synthetic(n=30, seed=1))
-
+from tests.helpers import synthetic_datasets as datasets
 
 SPEC = RunSpec(model="multi", learning_rate=0.001, n_epochs=2, n_examples=60, average_every=20,
                test_examples=30, hidden_sizes=(12, 6))

@@ -1,0 +1,155 @@
+"""Side-by-side speed of the engines, measured in one run on one machine, as Markdown.
+
+Each measurement builds a trainer, trains one warm-up chunk (graph set-up, XLA
+compilation), then times ``repeats`` chunks of 1,100 steps (keeping the fastest: the
+machine is shared and noisy) and one full test evaluation.
+Every measurement runs in fresh processes; the parallel one runs the same thing in as
+many processes as there are cores at once, which is how a sweep uses the machine.
+"""
+
+import concurrent.futures
+import multiprocessing
+import os
+import time
+
+from mtneuron.records import RunSpec
+
+CHUNK = 1100
+BLOG_RUNS = [(model, rate) for rate in (0.0005, 0.001, 0.005, 0.01) for model in ("central", "multi")]
+BLOG_STEPS = 4 * 55000
+TEST_EXAMPLES = 10000
+
+
+def measure(engine, model, data_dir=None, threads=1, repeats=5):
+    """Examples/s of training and seconds of one 10,000-example test evaluation."""
+    from mtneuron import training
+
+    datasets = _datasets(data_dir)
+    spec = RunSpec(model=model, learning_rate=0.001, engine=engine)
+    started = time.time()
+    trainer = training.make_trainer(spec, datasets, threads)
+    try:
+        trainer.steps(CHUNK)
+        setup = time.time() - started
+        seconds = []
+        for _ in range(repeats):
+            started = time.time()
+            trainer.steps(CHUNK)
+            seconds.append(time.time() - started)
+        rate = CHUNK / min(seconds)  # the least disturbed chunk, as timeit does on a shared machine
+        started = time.time()
+        trainer.test_accuracy(TEST_EXAMPLES)
+        test_seconds = time.time() - started
+    finally:
+        trainer.close()
+    return {"engine": trainer.engine, "model": model, "threads": threads, "examples_per_second": rate,
+            "test_seconds": test_seconds, "setup_seconds": setup}
+
+
+_cache = {}
+
+
+def _datasets(data_dir):
+    from mtneuron import data
+
+    if data_dir not in _cache:
+        _cache[data_dir] = data.read_data_sets(data_dir)
+    return _cache[data_dir]
+
+
+def measure_in_processes(engine, model, data_dir=None, processes=1, threads=1, repeats=5):
+    """Run ``measure`` in ``processes`` fresh processes at once; return their results.
+
+    Every measurement gets new processes, so none inherits the heap (and the garbage-collection
+    cost) or the thread pools of an earlier one.
+    """
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+        futures = [pool.submit(measure, engine, model, data_dir, threads, repeats) for _ in range(processes)]
+        return [future.result() for future in futures]
+
+
+def projected_sweep_minutes(rates, jobs):
+    """Minutes for the blog's 8 runs given per-model results ``rates[model]`` with ``jobs`` in parallel."""
+    seconds = sum(BLOG_STEPS / rates[model]["examples_per_second"] + rates[model]["test_seconds"]
+                  + rates[model]["setup_seconds"] for model, _ in BLOG_RUNS)
+    return seconds / jobs / 60
+
+
+def run(engines=("faithful", "exact", "fast"), models=("central", "multi"), data_dir=None, repeats=5):
+    """Measure every engine and model three ways and return the Markdown report."""
+    cores = os.cpu_count() or 1
+    started = time.time()
+    single, threaded, parallel = {}, {}, {}
+    measure_in_processes(engines[0], models[0], data_dir, cores, 1, repeats)  # warm-up, not reported
+    for engine in engines:
+        for model in models:
+            single[engine, model] = measure_in_processes(engine, model, data_dir, 1, 1, repeats)[0]
+            threaded[engine, model] = measure_in_processes(engine, model, data_dir, 1, cores, repeats)[0]
+            parallel[engine, model] = measure_in_processes(engine, model, data_dir, cores, 1, repeats)
+    lines = _header(cores, repeats, time.time() - started)
+    lines += _speed_table(single, engines, models)
+    lines += _layout_table(single, threaded, parallel, cores)
+    lines += _projection_table(single, parallel, engines, models, cores)
+    return "\n".join(lines) + "\n"
+
+
+def _header(cores, repeats, seconds):
+    from mtneuron.training import environment
+
+    facts = environment()
+    return ["# Engine benchmark", "",
+            "Every measurement runs in fresh processes (a process's heap size changes the faithful "
+            "loop's speed through garbage collection).",
+            "Measured side by side in one run of `python scripts/benchmark.py` (%.1f min)." % (seconds / 60),
+            "Machine: %s, %d cores; TensorFlow %s, Python %s, numpy %s." % (
+                facts["platform"], cores, facts["tensorflow_version"], facts["python_version"],
+                facts["numpy_version"]), "",
+            "Examples/s of the fastest of %d chunks of %d batch-1 Adam steps, after a warm-up chunk "
+            "(and one unreported warm-up measurement); test = one evaluation "
+            "of the 10,000 test examples; set-up = graph, session and the first chunk (which includes "
+            "XLA compilation)." % (repeats, CHUNK), ""]
+
+
+def _speed_table(single, engines, models):
+    lines = ["## Training speed: one run, one thread", "",
+             "| engine | model | examples/s | vs faithful | us/step | test (s) | set-up (s) |",
+             "|---|---|---|---|---|---|---|"]
+    for model in models:
+        base = single["faithful", model]["examples_per_second"] if "faithful" in engines else None
+        for engine in engines:
+            result = single[engine, model]
+            rate = result["examples_per_second"]
+            lines.append("| %s | %s | %.0f | %s | %.0f | %.2f | %.1f |" % (
+                result["engine"], model, rate, "%.2fx" % (rate / base) if base else "–", 1e6 / rate,
+                result["test_seconds"], result["setup_seconds"]))
+    return lines + [""]
+
+
+def _layout_table(single, threaded, parallel, cores):
+    lines = ["## Using the %d cores" % cores, "",
+             "Total examples/s of three ways to use the machine; a sweep runs several runs at once, "
+             "one process each.", "",
+             "| engine | model | 1 run x 1 thread | 1 run x %d threads | %d runs x 1 thread (sum) | best |"
+             % (cores, cores), "|---|---|---|---|---|---|"]
+    for key in single:
+        layouts = {"1 run x 1 thread": single[key]["examples_per_second"],
+                   "1 run x %d threads" % cores: threaded[key]["examples_per_second"],
+                   "%d runs x 1 thread" % cores: sum(r["examples_per_second"] for r in parallel[key])}
+        lines.append("| %s | %s | %s | %s |" % (key[0], key[1], " | ".join(
+            "%.0f" % value for value in layouts.values()), max(layouts, key=layouts.get)))
+    return lines + [""]
+
+
+def _projection_table(single, parallel, engines, models, cores):
+    if set(models) != {"central", "multi"}:
+        return []
+    lines = ["## Projected full blog sweep (8 runs x 220,000 steps + 8 test evaluations)", "",
+             "| engine | %d runs at a time, 1 thread each | 1 run at a time, 1 thread |" % cores,
+             "|---|---|---|"]
+    for engine in engines:
+        together = {model: parallel[engine, model][0] for model in models}
+        alone = {model: single[engine, model] for model in models}
+        lines.append("| %s | %.1f min | %.1f min |" % (
+            engine, projected_sweep_minutes(together, cores), projected_sweep_minutes(alone, 1)))
+    return lines + [""]

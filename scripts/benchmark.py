@@ -1,0 +1,8 @@
+"""Benchmark the training engines side by side; see ``python scripts/benchmark.py --help``."""
+
+import sys
+
+from mtneuron.cli import benchmark
+
+if __name__ == "__main__":
+    sys.exit(benchmark())

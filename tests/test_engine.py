@@ -1,0 +1,98 @@
+"""In-graph engines against the faithful loop: exact is bit-identical, fast agrees within 1e-5."""
+
+import numpy as np
+import pytest
+
+from mtneuron import engine
+from mtneuron.data import DataSet
+from mtneuron.records import RunSpec
+from mtneuron.training import make_trainer, train
+from tests.helpers import synthetic, synthetic_datasets
+
+MODELS = ["multi", "central"]
+
+
+def spec(model, engine_name, **settings):
+    fields = dict(model=model, learning_rate=0.001, engine=engine_name, n_epochs=2, n_examples=550,
+                  average_every=110, test_examples=30)
+    fields.update(settings)
+    return RunSpec(**fields)
+
+
+def trajectory(run_spec, data, chunks):
+    """Per chunk: (losses, accuracies, parameters) after training that many steps; then test accuracy."""
+    trainer = make_trainer(run_spec, data, threads=1)
+    try:
+        states = [trainer.steps(count) + (trainer.parameters(),) for count in chunks]
+        return states, trainer.test_accuracy(), trainer.engine
+    finally:
+        trainer.close()
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_exact_engine_is_bit_identical_to_the_faithful_loop(model):
+    data = synthetic_datasets(n=500)  # 1,150 steps cross two epoch boundaries
+    faithful, faithful_test, _ = trajectory(spec(model, "faithful"), data, [1100, 50])
+    exact, exact_test, name = trajectory(spec(model, "exact"), data, [1100, 50])
+    assert name == "exact"
+    for (f_loss, f_acc, f_params), (e_loss, e_acc, e_params) in zip(faithful, exact):
+        np.testing.assert_array_equal(f_loss, e_loss)
+        np.testing.assert_array_equal(f_acc, e_acc)
+        for f_param, e_param in zip(f_params, e_params):
+            np.testing.assert_array_equal(f_param, e_param)
+    assert faithful_test == exact_test
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_exact_engine_records_the_same_curves(model):
+    data = synthetic_datasets(n=500)
+    faithful = train(spec(model, "faithful"), data, threads=1, progress=False)
+    exact = train(spec(model, "exact"), data, threads=1, progress=False)
+    assert exact["engine"] == "exact" and len(exact["losses"]) == 10
+    for key in ("losses", "accuracies", "accuracy", "steps"):
+        assert faithful[key] == exact[key]
+
+
+@pytest.mark.skipif(not engine.xla_available(), reason="this TensorFlow build has no XLA")
+@pytest.mark.parametrize("model", MODELS)
+def test_fast_engine_agrees_with_the_faithful_loop_after_1_and_10_steps(model):
+    data = synthetic_datasets(n=500)
+    faithful, _, _ = trajectory(spec(model, "faithful"), data, [1, 9])
+    fast, _, name = trajectory(spec(model, "fast"), data, [1, 9])
+    assert name == "fast"
+    for (f_loss, _, f_params), (x_loss, _, x_params) in zip(faithful, fast):
+        for expected, actual in zip([f_loss] + f_params, [x_loss] + x_params):  # norm-relative
+            assert np.linalg.norm(actual - expected) <= 1e-5 * np.linalg.norm(expected)
+    moved = [np.linalg.norm(after - before) for before, after in zip(faithful[0][2], faithful[1][2])]
+    assert min(moved) > 0  # the comparison is not vacuous: every parameter changed
+
+
+@pytest.mark.skipif(not engine.xla_available(), reason="this TensorFlow build has no XLA")
+def test_fast_engine_record_and_in_graph_test_accuracy():
+    record = train(spec("multi", "fast"), synthetic_datasets(n=500), threads=1, progress=False)
+    assert record["engine"] == "fast" and record["steps"] == 1100 and len(record["losses"]) == 10
+    assert 0.0 <= record["accuracy"] <= 1.0
+
+
+def test_fast_falls_back_to_exact_without_xla(monkeypatch, capsys):
+    monkeypatch.setattr(engine, "xla_available", lambda: False)
+    trainer = make_trainer(spec("central", "fast"), synthetic_datasets(), threads=1)
+    trainer.close()
+    assert trainer.engine == "exact"
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "falls back to exact" in error
+
+
+@pytest.mark.parametrize("engine_name", ["exact", "fast"])
+def test_in_graph_divergence_is_recorded_not_raised(engine_name):
+    record = train(spec("multi", engine_name), synthetic_datasets(poison=True), threads=1, progress=False)
+    assert record["diverged"] and record["steps"] == 1 and len(record["losses"]) == 1
+
+
+def test_chunked_indices_follow_the_order_of_single_batches():
+    single, chunked = synthetic(n=400, seed=3), synthetic(n=400, seed=3)
+    single, chunked = (DataSet(s.images, s.labels, seed=7) for s in (single, chunked))
+    one_by_one = np.concatenate([single.next_indices(1) for _ in range(1100)])
+    in_chunks = np.concatenate([chunked.next_indices(400), chunked.next_indices(399),
+                                chunked.next_indices(301)])
+    np.testing.assert_array_equal(one_by_one, in_chunks)
