@@ -27,6 +27,7 @@ setup(
         "mtneuron-reproduce-blog=mtneuron.cli:reproduce_blog",
         "mtneuron-engine-equivalence=mtneuron.cli:engine_equivalence",
         "mtneuron-benchmark=mtneuron.cli:benchmark",
+        "mtneuron-part2=mtneuron.cli:part2",
     ]},
     classifiers=["Programming Language :: Python :: 3",
                  "Topic :: Scientific/Engineering :: Artificial Intelligence"],

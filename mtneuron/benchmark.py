@@ -12,6 +12,8 @@ import multiprocessing
 import os
 import time
 
+import numpy as np
+
 from mtneuron.records import RunSpec
 
 CHUNK = 1100
@@ -98,10 +100,10 @@ def _header(cores, repeats, seconds):
     from mtneuron.training import environment
 
     facts = environment()
-    return ["# Engine benchmark", "",
+    return ["## Training engines", "",
             "Every measurement runs in fresh processes (a process's heap size changes the faithful "
             "loop's speed through garbage collection).",
-            "Measured side by side in one run of `python scripts/benchmark.py` (%.1f min)." % (seconds / 60),
+            "Measured side by side in one run (%.1f min)." % (seconds / 60),
             "Machine: %s, %d cores; TensorFlow %s, Python %s, numpy %s." % (
                 facts["platform"], cores, facts["tensorflow_version"], facts["python_version"],
                 facts["numpy_version"]), "",
@@ -112,7 +114,7 @@ def _header(cores, repeats, seconds):
 
 
 def _speed_table(single, engines, models):
-    lines = ["## Training speed: one run, one thread", "",
+    lines = ["### Training speed: one run, one thread", "",
              "| engine | model | examples/s | vs faithful | us/step | test (s) | set-up (s) |",
              "|---|---|---|---|---|---|---|"]
     for model in models:
@@ -127,24 +129,32 @@ def _speed_table(single, engines, models):
 
 
 def _layout_table(single, threaded, parallel, cores):
-    lines = ["## Using the %d cores" % cores, "",
+    lines = ["### Using the %d cores" % cores, "",
              "Total examples/s of three ways to use the machine; a sweep runs several runs at once, "
              "one process each.", "",
              "| engine | model | 1 run x 1 thread | 1 run x %d threads | %d runs x 1 thread (sum) | best |"
              % (cores, cores), "|---|---|---|---|---|---|"]
+    wins = {}
     for key in single:
         layouts = {"1 run x 1 thread": single[key]["examples_per_second"],
                    "1 run x %d threads" % cores: threaded[key]["examples_per_second"],
                    "%d runs x 1 thread" % cores: sum(r["examples_per_second"] for r in parallel[key])}
+        best = max(layouts, key=layouts.get)
+        wins[best] = wins.get(best, 0) + 1
         lines.append("| %s | %s | %s | %s |" % (key[0], key[1], " | ".join(
-            "%.0f" % value for value in layouts.values()), max(layouts, key=layouts.get)))
-    return lines + [""]
+            "%.0f" % value for value in layouts.values()), best))
+    choice = max(wins, key=wins.get)
+    advice = ("the sweep's defaults (`--jobs` = cores, `--threads` = cores // jobs) are this layout"
+              if choice.startswith("%d runs" % cores) else
+              "this differs from the sweep's defaults: pass `--jobs` and `--threads` to match it")
+    return lines + ["", "Fastest layout in %d of %d cases: %s; %s." % (wins[choice], len(single), choice,
+                                                                       advice), ""]
 
 
 def _projection_table(single, parallel, engines, models, cores):
     if set(models) != {"central", "multi"}:
         return []
-    lines = ["## Projected full blog sweep (8 runs x 220,000 steps + 8 test evaluations)", "",
+    lines = ["### Projected full blog sweep (8 runs x 220,000 steps + 8 test evaluations)", "",
              "| engine | %d runs at a time, 1 thread each | 1 run at a time, 1 thread |" % cores,
              "|---|---|---|"]
     for engine in engines:
@@ -153,3 +163,90 @@ def _projection_table(single, parallel, engines, models, cores):
         lines.append("| %s | %.1f min | %.1f min |" % (
             engine, projected_sweep_minutes(together, cores), projected_sweep_minutes(alone, 1)))
     return lines + [""]
+
+
+LAYER_BATCHES = (1, 32, 128, 1024)
+DENSE_VARIANTS = ("dense", "identity", "non-negative", "general chunked", "naive broadcast")
+CONV_VARIANTS = ("conv2d", "multi-threshold conv2d")
+
+
+def measure_layer(variant, batch, repeats=20):
+    """Seconds of one forward+backward pass (median) and the extra peak memory it takes, in MiB.
+
+    Runs in its own process (see ``measure_layer_in_process``): the peak resident set size
+    after the passes, minus the one before them, is what the passes needed.
+    """
+    import resource
+
+    from mtneuron import layers
+    from mtneuron.tf1 import tf
+
+    rng = np.random.RandomState(0)
+    graph = tf.Graph()
+    with graph.as_default():
+        if variant in CONV_VARIANTS:
+            inputs = tf.constant(rng.rand(batch, 28, 28, 1).astype(np.float32))
+            kernel = tf.Variable(rng.randn(5, 5, 1, 32).astype(np.float32))
+            bias = tf.Variable(np.zeros(32, np.float32))
+            if variant == "conv2d":
+                outputs = tf.nn.relu(tf.nn.conv2d(inputs, kernel, [1, 1, 1, 1], "SAME") + bias)
+            else:
+                outputs = layers.multi_threshold_conv2d(inputs, kernel, [1, 1, 1, 1], "SAME", bias)
+        else:
+            values = rng.randn(batch, 784).astype(np.float32)
+            inputs = tf.constant(np.abs(values) if variant == "non-negative" else values)
+            kernel = tf.Variable(rng.randn(784, 251).astype(np.float32))
+            bias = tf.Variable(np.zeros(251, np.float32))
+            outputs = _dense_variant(variant, inputs, kernel, bias)
+        gradients = tf.gradients(tf.reduce_sum(outputs), [inputs, kernel, bias])
+        init = tf.global_variables_initializer()
+    config = tf.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
+    with tf.Session(graph=graph, config=config) as session:
+        session.run(init)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        session.run(gradients)
+        seconds = []
+        for _ in range(repeats):
+            started = time.time()
+            session.run(gradients)
+            seconds.append(time.time() - started)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"variant": variant, "batch": batch, "seconds": float(np.median(seconds)),
+            "extra_mib": (after - before) / 1024.0}
+
+
+def _dense_variant(variant, inputs, kernel, bias):
+    from mtneuron import layers
+    from mtneuron.tf1 import tf
+
+    if variant == "dense":
+        return tf.nn.relu(tf.matmul(inputs, kernel) + bias)
+    if variant == "naive broadcast":
+        return tf.reduce_sum(tf.nn.relu(inputs[:, :, None] * kernel[None]), axis=1) + bias
+    if variant == "general chunked":  # ReLU through the general path, as any other activation goes
+        return layers.multi_threshold_dense(inputs, kernel, bias, activation=lambda v: tf.nn.relu(v))
+    return layers.multi_threshold_dense(inputs, kernel, bias, nonnegative_inputs=variant == "non-negative")
+
+
+def layer_report(batches=LAYER_BATCHES, conv_batches=(32, 128), repeats=20):
+    """Markdown: forward+backward time and extra memory of each layer variant, ratios to the dense layer."""
+    context = multiprocessing.get_context("spawn")
+    cases = [(variant, batch) for batch in batches for variant in DENSE_VARIANTS]
+    cases += [(variant, batch) for batch in conv_batches for variant in CONV_VARIANTS]
+    results = {}
+    for variant, batch in cases:  # one fresh process each: a clean peak-memory reading
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+            results[variant, batch] = pool.submit(measure_layer, variant, batch, repeats).result()
+    lines = ["## Layers: forward + backward, 784 x 251 and 5x5x1x32 convolution", "",
+             "Median of %d passes (gradients of the summed output w.r.t. inputs, kernel and bias), one "
+             "thread, each case in a fresh process; extra memory = peak resident set size during the "
+             "passes minus before them." % repeats, "",
+             "| layer | batch | ms | vs dense | extra MiB | memory vs dense |", "|---|---|---|---|---|---|"]
+    for variant, batch in cases:
+        result = results[variant, batch]
+        base = results[("conv2d" if variant in CONV_VARIANTS else "dense"), batch]
+        lines.append("| %s | %d | %.3f | %.2fx | %.1f | %s |" % (
+            variant, batch, 1e3 * result["seconds"], result["seconds"] / base["seconds"],
+            result["extra_mib"], "%.2fx" % (result["extra_mib"] / base["extra_mib"])
+            if base["extra_mib"] > 0 else "–"))
+    return "\n".join(lines) + "\n"

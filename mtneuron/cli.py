@@ -1,6 +1,7 @@
-"""Command-line front ends: ``reproduce_blog``, ``engine_equivalence`` and ``benchmark``."""
+"""Command-line front ends: ``reproduce_blog``, ``engine_equivalence``, ``benchmark`` and ``part2``."""
 
 import argparse
+import itertools
 import os
 import re
 import shlex
@@ -9,7 +10,7 @@ import time
 
 from mtneuron import data, files, records, report, sweep
 from mtneuron.data import DataError
-from mtneuron.records import BLOG_SEED, ENGINES, RecordError
+from mtneuron.records import ARCHITECTURES, BLOG_SEED, ENGINES, INITS, MinibatchSpec, RecordError
 
 BLOG_LEARNING_RATES = (0.0005, 0.001, 0.005, 0.01)
 MODELS = ("central", "multi")
@@ -149,7 +150,6 @@ def engine_equivalence(argv=None):
 
     argv = sys.argv[1:] if argv is None else argv
     options = engine_equivalence_parser().parse_args(argv)
-    started = time.time()
     try:
         runs = []
         for engine in options.engines:
@@ -163,9 +163,7 @@ def engine_equivalence(argv=None):
         return 1
     text = "\n".join(["# Engine equivalence: %s against %s" % tuple(reversed(options.engines)), "",
                       stats.equivalence_markdown(result), "", "## Provenance", ""]
-                     + ["- " + fact for fact in report.provenance(runs[0] + runs[1])]
-                     + ["- this command's wall time (runs already complete are skipped): %.1f min"
-                        % ((time.time() - started) / 60), ""])
+                     + ["- " + fact for fact in report.provenance(runs[0] + runs[1])] + [""])
     files.write_text(options.report, text)
     print("%s: %s" % (options.report, result["verdict"]))
     return 0
@@ -181,6 +179,12 @@ def benchmark(argv=None):
     parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     parser.add_argument("--repeats", type=_positive(int), default=5,
                         help="timed chunks of 1,100 steps per measurement (the fastest counts)")
+    parser.add_argument("--parts", nargs="+", choices=("engines", "layers"), default=["engines", "layers"],
+                        help="what to measure: the training engines, the batched layers")
+    parser.add_argument("--layer-batches", nargs="+", type=_positive(int), default=[1, 32, 128, 1024],
+                        metavar="N", help="batch sizes for the dense layers")
+    parser.add_argument("--conv-batches", nargs="+", type=_positive(int), default=[32, 128], metavar="N",
+                        help="batch sizes for the convolutions")
     parser.add_argument("--data-dir", metavar="DIR", help="directory with the MNIST IDX files")
     parser.add_argument("--out", default="results/benchmarks.md", metavar="FILE",
                         help="Markdown file to write")
@@ -188,14 +192,18 @@ def benchmark(argv=None):
     from mtneuron import benchmark as bench
 
     try:
-        data.mnist_files(options.data_dir)
-        text = bench.run(options.engines, options.models, options.data_dir, options.repeats)
+        text = ""
+        if "engines" in options.parts:
+            data.mnist_files(options.data_dir)
+            text += bench.run(options.engines, options.models, options.data_dir, options.repeats) + "\n"
+        if "layers" in options.parts:
+            text += bench.layer_report(options.layer_batches, options.conv_batches)
     except (DataError, ImportError) as error:
         print("benchmark.py: error: %s" % error, file=sys.stderr)
         return 1
     command = " ".join(shlex.quote(word) for word in ["python", "scripts/benchmark.py"] + (
         sys.argv[1:] if argv is None else argv))
-    text = text.replace("`python scripts/benchmark.py`", "`%s`" % command, 1)
+    text = "# Benchmarks\n\nCommand: `%s`\n\n%s" % (command, text)
     files.write_text(options.out, text)
     print(text)
     return 0
@@ -226,3 +234,68 @@ def _train(specs, out_dir, options, script, argv):
     sweep.run_sweep(todo, out_dir, data_dir=options.data_dir, jobs=jobs, threads=threads,
                     progress=not options.no_progress, extra={"command": command, "jobs": jobs})
     print("trained %d run(s) in %.1f min" % (len(todo), (time.time() - started) / 60))
+
+
+def _linearity_check(options):
+    """Measure that the blog's first multi-threshold layer is linear on pixels; save it as JSON."""
+    from mtneuron import minibatch
+
+    images = data.read_data_sets(options.data_dir).test.images
+    records.write_json(os.path.join(options.out, report.LINEARITY_CHECK),
+                       minibatch.nonnegative_linearity(images, options.seed))
+
+
+def part2_parser():
+    parser = Parser(
+        prog="part2.py", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Part II the blog promised: minibatch training of MLPs and CNNs with multi- or "
+                    "central-threshold layers, at several batch sizes, with the blog's N(0, 1) init and a "
+                    "scaled (He/Glorot) init. Writes run_*.json, learning_curves.png and summary.md into "
+                    "--out; complete runs with the same settings are skipped.")
+    parser.add_argument("--architectures", nargs="+", choices=ARCHITECTURES, default=list(ARCHITECTURES))
+    parser.add_argument("--kinds", nargs="+", choices=MODELS, default=list(MODELS),
+                        help="hidden-layer neuron models")
+    parser.add_argument("--batch-sizes", nargs="+", type=_positive(int, TRAIN_SIZE), default=[1, 32, 128],
+                        metavar="N")
+    parser.add_argument("--inits", nargs="+", choices=INITS, default=list(INITS))
+    parser.add_argument("--learning-rate", type=_positive(float), default=0.001)
+    parser.add_argument("--epochs", type=_positive(int), default=2, help="epochs per run")
+    parser.add_argument("--examples-per-epoch", type=_positive(int, TRAIN_SIZE), default=TRAIN_SIZE,
+                        metavar="N", help="training examples per epoch (fewer for a quick run)")
+    parser.add_argument("--seed", type=int, default=BLOG_SEED, help="initial weights and data order")
+    parser.add_argument("--data-dir", metavar="DIR", help="directory with the MNIST IDX files")
+    parser.add_argument("--out", default="results/part2", metavar="DIR", help="output directory")
+    parser.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1,
+                        help="runs trained in parallel, one process each")
+    parser.add_argument("--threads", type=_positive(int), metavar="N",
+                        help="TensorFlow threads per run [default: cores // jobs, at least 1]")
+    parser.add_argument("--force", action="store_true",
+                        help="overwrite records in --out made with other settings")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only redraw the figure and summary.md from the records in --out")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    return parser
+
+
+def part2(argv=None):
+    """Entry point of ``part2.py``; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    options = part2_parser().parse_args(argv)
+    # Part II has no TF 1.15 numbers to match, so it takes oneDNN's faster convolutions (unless told not
+    # to); workers inherit the setting, and every record stores it.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    specs = [MinibatchSpec(architecture=architecture, kind=kind, batch_size=batch, init=init,
+                           learning_rate=options.learning_rate, seed=options.seed, n_epochs=options.epochs,
+                           n_examples=options.examples_per_epoch)
+             for architecture, batch, init, kind in itertools.product(
+                 options.architectures, options.batch_sizes, options.inits, options.kinds)]
+    try:
+        if not options.report_only:
+            _train(specs, options.out, options, "part2.py", argv)
+            _linearity_check(options)
+        paths = report.write_part2_report(options.out)
+    except (DataError, RecordError, ImportError) as error:
+        print("part2.py: error: %s" % error, file=sys.stderr)
+        return 1
+    print("wrote " + ", ".join(paths))
+    return 0

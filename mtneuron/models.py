@@ -2,7 +2,9 @@
 
 import collections
 
+from mtneuron import layers
 from mtneuron.layers import multi_threshold_neuron_layer
+from mtneuron.records import ARCHITECTURES, INITS
 from mtneuron.tf1 import tf
 
 INPUT_SIZE = 784
@@ -105,3 +107,68 @@ def _parameters(hidden_sizes, weights_out_by_in):
         for name, shape in (("W_%d%d" % (layer, layer + 1), weights), ("b_%d" % (layer + 1), (size_out,))):
             parameters.append(tf.Variable(tf.random_normal(shape), name=name, use_resource=True))
     return parameters
+
+MinibatchGraph = collections.namedtuple(
+    "MinibatchGraph", ["graph", "inputs", "target", "logits", "loss", "accuracy", "train_op", "init"])
+MinibatchGraph.__doc__ = """Tensors and ops of a part-II network that takes batches of any size."""
+
+
+def build_minibatch_graph(architecture, kind, init="scaled", learning_rate=LEARNING_RATE, seed=SEED,
+                          hidden_sizes=HIDDEN_SIZES):
+    """An MLP (784-251-87-10) or a small CNN with ``kind`` ("multi" or "central") hidden layers.
+
+    ``init="blog"`` draws every kernel and bias from N(0, 1) as the blog did; ``"scaled"`` uses
+    He initialisation for the hidden layers, Glorot for the linear output layer, zero biases.
+    """
+    if architecture not in ARCHITECTURES or kind not in MODELS or init not in INITS:
+        raise ValueError("unknown network %r/%r/%r: architectures %s, kinds %s, inits %s" % (
+            architecture, kind, init, ARCHITECTURES, MODELS, INITS))
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(seed)
+        inputs = tf.placeholder(tf.float32, shape=(None, INPUT_SIZE), name="images")
+        target = tf.placeholder(tf.float32, shape=(None, NUM_CLASSES), name="labels")
+        hidden, output = _initializers(init)
+        if architecture == "mlp":
+            features = _mlp_features(inputs, kind, hidden_sizes, hidden)
+        else:
+            features = _cnn_features(inputs, kind, hidden)
+        logits = layers.CentralThresholdDense(NUM_CLASSES, activation=tf.identity, name="output",
+                                              **output)(features)
+        loss, accuracy = loss_and_accuracy(logits, target)
+        train_op = tf.train.AdamOptimizer(learning_rate).minimize(loss)
+        init_op = tf.global_variables_initializer()
+    return MinibatchGraph(graph, inputs, target, logits, loss, accuracy, train_op, init_op)
+
+
+def _initializers(init):
+    """Keyword arguments for the hidden modules and for the output module."""
+    if init == "blog":
+        normal = tf.random_normal_initializer(0.0, 1.0)
+        blog = {"kernel_initializer": normal, "bias_initializer": normal}
+        return blog, blog
+    return {}, {"kernel_initializer": tf.glorot_uniform_initializer()}
+
+
+def _mlp_features(inputs, kind, hidden_sizes, initializers):
+    """Hidden dense layers; a multi-threshold first layer knows its inputs (pixels) are >= 0."""
+    signal = inputs
+    for index, units in enumerate(hidden_sizes):
+        name = "hidden%d" % (index + 1)
+        if kind == "multi":
+            layer = layers.MultiThresholdDense(units, nonnegative_inputs=index == 0, name=name,
+                                               **initializers)
+        else:
+            layer = layers.CentralThresholdDense(units, name=name, **initializers)
+        signal = layer(signal)
+    return signal
+
+
+def _cnn_features(inputs, kind, initializers):
+    """Two 5x5 convolutions (16 and 32 filters), each followed by 2x2 max pooling, flattened."""
+    convolution = layers.MultiThresholdConv2D if kind == "multi" else layers.CentralThresholdConv2D
+    signal = tf.reshape(inputs, (-1, 28, 28, 1))
+    for index, filters in enumerate((16, 32)):
+        signal = convolution(filters, 5, name="conv%d" % (index + 1), **initializers)(signal)
+        signal = tf.nn.max_pool(signal, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    return tf.reshape(signal, (-1, 7 * 7 * 32))

@@ -10,6 +10,7 @@ import glob
 import json
 import math
 import os
+import typing
 
 from mtneuron.files import write_text
 
@@ -23,10 +24,26 @@ class RecordError(ValueError):
     """A results file or directory that cannot be used as asked; one line with the fix."""
 
 
-@dataclasses.dataclass(frozen=True)
-class RunSpec:
-    """Everything that determines a run's numbers; two runs with equal specs are the same run."""
+class _Spec:
+    """What the specs share: JSON round trips. Two runs with equal specs are the same run."""
 
+    def to_dict(self):
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in dataclasses.asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, fields):
+        names = {field.name: field for field in dataclasses.fields(cls)}
+        known = {key: tuple(value) if isinstance(value, list) else value
+                 for key, value in fields.items() if key in names}
+        return cls(**known)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec(_Spec):
+    """A run of the blog's experiment: everything that determines its numbers."""
+
+    trainer: typing.ClassVar[str] = "mtneuron.training:train"
     model: str
     learning_rate: float
     seed: int = BLOG_SEED
@@ -43,17 +60,31 @@ class RunSpec:
         seed = "" if self.seed == BLOG_SEED else "_seed%d" % self.seed
         return "run_%s_%s%s.json" % (self.model, format_rate(self.learning_rate), seed)
 
-    def to_dict(self):
-        fields = dataclasses.asdict(self)
-        fields["hidden_sizes"] = list(self.hidden_sizes)
-        return fields
 
-    @classmethod
-    def from_dict(cls, fields):
-        names = {field.name for field in dataclasses.fields(cls)}
-        known = {key: value for key, value in fields.items() if key in names}
-        known["hidden_sizes"] = tuple(known.get("hidden_sizes", cls.hidden_sizes))
-        return cls(**known)
+ARCHITECTURES = ("mlp", "cnn")
+INITS = ("blog", "scaled")
+
+
+@dataclasses.dataclass(frozen=True)
+class MinibatchSpec(_Spec):
+    """A part-II run: a multi- or central-threshold MLP or CNN trained with minibatches."""
+
+    trainer: typing.ClassVar[str] = "mtneuron.minibatch:train"
+    architecture: str
+    kind: str
+    batch_size: int
+    init: str = "scaled"
+    learning_rate: float = 0.001
+    seed: int = BLOG_SEED
+    n_epochs: int = 2
+    n_examples: int = 55000
+    average_every: int = 1100
+
+    @property
+    def filename(self):
+        """``run_{architecture}_{kind}_{init}_b{batch}.json``, with ``_seed{seed}`` unless the blog's."""
+        seed = "" if self.seed == BLOG_SEED else "_seed%d" % self.seed
+        return "run_%s_%s_%s_b%d%s.json" % (self.architecture, self.kind, self.init, self.batch_size, seed)
 
 
 def format_rate(learning_rate):
@@ -61,9 +92,9 @@ def format_rate(learning_rate):
     return "%g" % learning_rate
 
 
-def spec_of(record):
-    """The ``RunSpec`` a record was made with."""
-    return RunSpec.from_dict(record["spec"])
+def spec_of(record, spec_type=RunSpec):
+    """The spec (a ``RunSpec`` unless told otherwise) a record was made with."""
+    return spec_type.from_dict(record["spec"])
 
 
 def is_complete(record):
@@ -105,4 +136,4 @@ def load_records(directory):
     if not records:
         raise RecordError("no complete run_*.json records in %s: run scripts/reproduce_blog.py "
                           "--out %s first" % (directory, directory))
-    return sorted(records, key=lambda r: (r["model"], r["learning_rate"], r["seed"]))
+    return sorted(records, key=lambda record: json.dumps(record["spec"], sort_keys=True))

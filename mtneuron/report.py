@@ -169,7 +169,12 @@ def summary_markdown(runs, reference=None):
               final_point_table(runs), "", "## What agrees and what does not", ""]
     lines += ["- " + finding for finding in reading(runs)]
     if reference is not None:
-        lines += ["", "## Against the runs in `%s`" % reference[0], "", reference_table(runs, reference[1])]
+        lines += ["", "## Against the runs in `%s`" % reference[0], "",
+                  "Same settings and seed. Engines that agree to the last bits step by step still drift "
+                  "apart over 220,000 batch-1 steps from a std-1 initialisation (the training is "
+                  "chaotic), so single cells can differ by as much as two seeds do; whether engines "
+                  "differ systematically is a question for several seeds (`engine_equivalence.md`).",
+                  "", reference_table(runs, reference[1])]
     lines += ["", "## Runs", "", runs_table(runs), "", "## Provenance", ""]
     lines += ["- " + fact for fact in provenance(runs)]
     lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (CURVES_FIGURE, BARS_FIGURE), ""]
@@ -283,10 +288,11 @@ def provenance(runs):
     facts = []
     for command in sorted({run.get("command", "(not recorded)") for run in runs}):
         facts.append("command: `%s`" % command)
-    for key, name in (("engine", "engine"), ("tensorflow_version", "TensorFlow"),
+    for key, name in (("engine", "engine"), ("onednn", "TF_ENABLE_ONEDNN_OPTS"),
+                      ("tensorflow_version", "TensorFlow"),
                       ("python_version", "Python"), ("numpy_version", "numpy"), ("platform", "platform"),
                       ("cpu_count", "CPU cores")):
-        facts.append("%s: %s" % (name, ", ".join(sorted({str(run[key]) for run in runs}))))
+        facts.append("%s: %s" % (name, ", ".join(sorted({str(run.get(key, "–")) for run in runs}))))
     facts.append("runs: %d, from %s to %s UTC" % (len(runs), _utc(started), _utc(finished)))
     facts.append("sweep wall time: %.1f min (first run started to last run finished); "
                  "compute time summed over runs: %.1f min"
@@ -296,3 +302,82 @@ def provenance(runs):
 
 def _utc(timestamp):
     return datetime.datetime.fromtimestamp(timestamp, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+PART2_CURVES_FIGURE = "learning_curves.png"
+LINEARITY_CHECK = "nonnegative_check.json"
+KIND_STYLES = {"central": "tab:blue", "multi": "tab:orange"}
+INIT_STYLES = {"blog": ":", "scaled": "-"}
+
+
+def write_part2_report(out_dir):
+    """Write the part-II learning-curve figure and ``summary.md`` for the records in ``out_dir``."""
+    runs = records.load_records(out_dir)
+    paths = [os.path.join(out_dir, name) for name in (PART2_CURVES_FIGURE, SUMMARY)]
+    save_figure(part2_curves_figure(runs), paths[0])
+    check = records.read_json(os.path.join(out_dir, LINEARITY_CHECK))
+    write_text(paths[1], part2_summary_markdown(runs, check))
+    return paths
+
+
+def part2_curves_figure(runs):
+    """Training accuracy (mean of every 1,100 examples) per architecture (rows) and batch size (columns)."""
+    architectures = sorted({run["architecture"] for run in runs})
+    batches = sorted({run["batch_size"] for run in runs})
+    figure = Figure(figsize=(4 * len(batches), 3.5 * len(architectures) + 0.8))
+    axes = figure.subplots(len(architectures), len(batches), squeeze=False, sharey=True)
+    for row, architecture in enumerate(architectures):
+        for column, batch in enumerate(batches):
+            axis = axes[row, column]
+            for run in runs:
+                if (run["architecture"], run["batch_size"]) != (architecture, batch):
+                    continue
+                epochs = (np.arange(1, len(run["accuracies"]) + 1) * run["examples_per_point"]
+                          / (run["n_examples"] // run["batch_size"] * run["batch_size"]))
+                axis.plot(epochs, curve(run["accuracies"]), color=KIND_STYLES[run["kind"]],
+                          linestyle=INIT_STYLES[run["init"]],
+                          label="%s, %s init" % (LABELS[run["kind"]], run["init"]))
+            axis.set_title("%s, batch size %d" % (architecture.upper(), batch))
+            axis.set_ylim(0, 1.01)
+            axis.set_xlabel("epoch")
+        axes[row, 0].set_ylabel("training accuracy")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=4, frameon=False)
+    figure.suptitle("Part II: minibatch training (means over every 1,100 training examples)")
+    figure.tight_layout(rect=(0, 0.06, 1, 0.96))
+    return figure
+
+
+def part2_summary_markdown(runs, check=None):
+    """``summary.md`` of part II: validation and test accuracy of every run, the linearity check."""
+    rows = [[run["architecture"].upper(), LABELS[run["kind"]], run["init"], "%d" % run["batch_size"],
+             "%.4f" % run["validation_accuracy"], "%.4f" % run["accuracy"],
+             "yes" if run["diverged"] else "no", "%.0f" % run["wall_time_s"],
+             "%.0f" % run["examples_per_second"]]
+            for run in sorted(runs, key=lambda r: (r["architecture"], r["batch_size"], r["init"], r["kind"]))]
+    lines = ["# Part II: minibatch multi-threshold networks", "",
+             "MLP 784-251-87-10 and a CNN (two 5x5 convolutions of 16 and 32 filters, each followed by "
+             "2x2 max pooling, then a linear output layer), with multi- or central-threshold hidden "
+             "layers; Adam (learning rate %s), %d epoch(s) of %d training examples (of the 55,000), "
+             "validation on the 5,000 held out after every epoch, test on the 10,000 test images. "
+             "`blog` init: every kernel and bias N(0, 1) as in the blog; `scaled`: He (hidden) and "
+             "Glorot (output) kernels, zero biases." % (
+                 ", ".join(sorted({format_rate(run["learning_rate"]) for run in runs})),
+                 max(run["n_epochs"] for run in runs), max(run["n_examples"] for run in runs)), "",
+             _table(["network", "hidden layers", "init", "batch", "validation", "test", "diverged",
+                     "wall time (s)", "examples/s"], rows), "",
+             "Figure: `%s`." % PART2_CURVES_FIGURE, ""]
+    if check is not None:
+        lines += ["## A multi-threshold layer on pixels is linear", "",
+                  "For inputs x >= 0, sum_i relu(W_ji x_i) = sum_i relu(W_ji) x_i: the blog's first "
+                  "multi-threshold layer is the linear map relu(W) x + b with non-negative weights. "
+                  "Measured on %d random pairs of test images x, y and weights a, b in [0, 1) with the "
+                  "blog's initial weights: the largest relative deviation of f(ax + by) - b from "
+                  "a (f(x) - b) + b (f(y) - b) is %.2g for the multi-threshold layer and %.2g for the "
+                  "central-threshold (ReLU) layer; the multi-threshold layer differs from relu(W) x + b "
+                  "by at most %.2g (relative; float32 rounding)." % (
+                      check["pairs"], check["multi_additivity"], check["central_additivity"],
+                      check["multi_vs_relu_w_x"]), ""]
+    lines += ["## Provenance", ""]
+    lines += ["- " + fact for fact in provenance(runs)]
+    return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ MIN_CURVE_PAIRS = 3
 INDISTINGUISHABLE = "indistinguishable"
 DIFFERENT = "different"
 INCONCLUSIVE = "inconclusive"
+EQUIVALENT = "equivalent"  # a detectable difference, but within the margin (TOST passes)
 PAIRED_TESTS = (
     ("test_accuracy", "test accuracy"),
     ("final_train_accuracy", "final-epoch training accuracy"),
@@ -79,12 +80,12 @@ def _tost_p(mean, sd, n, margin):
 
 
 def verdict(t_p, tost_p):
-    """"indistinguishable", "different" or "inconclusive" from the t-test and TOST p-values."""
-    if t_p >= ALPHA and tost_p < ALPHA:
-        return INDISTINGUISHABLE
-    if t_p < ALPHA and tost_p >= ALPHA:
-        return DIFFERENT
-    return INCONCLUSIVE
+    """From the t-test and TOST p-values: "indistinguishable" (no difference found, equivalence shown),
+    "equivalent" (a difference is detectable but lies within the margin), "different" (a difference
+    beyond what TOST can rule out) or "inconclusive" (neither shown)."""
+    if tost_p < ALPHA:
+        return INDISTINGUISHABLE if t_p >= ALPHA else EQUIVALENT
+    return DIFFERENT if t_p < ALPHA else INCONCLUSIVE
 
 
 def paired_test(reference, candidate, margin):
@@ -241,18 +242,20 @@ def _engines(runs):
 
 
 def overall_verdict(verdicts):
-    """"indistinguishable" if every test says so, "different" if any does, else "inconclusive"."""
+    """"indistinguishable" if every test says so; "equivalent" if every test shows equivalence within
+    its margin; "different" if any test finds a difference it cannot bound; else "inconclusive"."""
     verdicts = list(verdicts)
     if verdicts and all(one == INDISTINGUISHABLE for one in verdicts):
         return INDISTINGUISHABLE
+    if verdicts and all(one in (INDISTINGUISHABLE, EQUIVALENT) for one in verdicts):
+        return EQUIVALENT
     return DIFFERENT if DIFFERENT in verdicts else INCONCLUSIVE
 
 
 def engine_equivalence(reference_runs, candidate_runs, accuracy_margin=0.01, log_loss_margin=0.05):
     """Pair the runs and test test accuracy, final training accuracy and log10 loss, and the curves.
 
-    The overall ``verdict`` is "indistinguishable" only if all three paired tests say so,
-    "different" if any of them says so, and "inconclusive" otherwise.
+    The overall ``verdict`` combines the three paired tests' (see ``overall_verdict``).
     """
     pairs = pair_records(reference_runs, candidate_runs)
     if not pairs:
@@ -328,7 +331,8 @@ def equivalence_markdown(result):
         "t-test and a Wilcoxon signed-rank test (is there a difference?) and with TOST, two one-sided "
         "t-tests for equivalence within ±%g for accuracies and ±%g for log10(loss) (is any difference "
         "that small?). A quantity is *indistinguishable* when the t-test gives p >= %g and TOST p < %g, "
-        "*different* when the reverse holds, and *inconclusive* otherwise." % (
+        "*equivalent* when both are below (a difference is detectable but lies within the margin), "
+        "*different* when only the t-test is, and *inconclusive* when neither is." % (
             result["pairs"], len(result["cells"]), ", ".join("%d" % seed for seed in result["seeds"]),
             margins["accuracy"], margins["log10_loss"], ALPHA, ALPHA),
         "",
@@ -364,6 +368,13 @@ def equivalence_markdown(result):
                        _number(curve["median_seed_sd"], "%.4g")])
     lines += [_table(["curve", "points tested", "fraction p < 0.05", "max abs mean difference",
                       "median seed-to-seed sd"], curves), ""]
-    lines += ["**Overall verdict: %s** (indistinguishable only if all three paired tests say so)."
-              % result["verdict"], ""]
+    seed_sd = math.sqrt(2) * float(np.median([cell["reference_sd"] for cell in result["per_cell"]]))
+    lines += ["For scale: the paired test-accuracy differences have sd %s; two seeds of the reference "
+              "engine differ by about %s (sqrt(2) x the median per-cell sd over seeds). Batch-1 training "
+              "from a std-1 initialisation is chaotic, so a seed's two runs drift apart as two seeds do; "
+              "a tight equivalence margin then needs many seeds." % (
+                  _number(result["test_accuracy"]["sd_difference"], "%.3g"), _number(seed_sd, "%.3g")), ""]
+    lines += ["**Overall verdict: %s** (indistinguishable if all three paired tests are; equivalent if "
+              "all show equivalence within their margins; different if any finds a difference it cannot "
+              "bound; inconclusive otherwise)." % result["verdict"], ""]
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Run a set of ``RunSpec``s in worker processes, one JSON record each, resuming what is done.
+"""Run a set of specs in worker processes, one JSON record each, resuming what is done.
 
 The parent never imports TensorFlow: each worker process loads MNIST once, builds one
 graph per run and writes its record atomically, so a killed sweep loses only the runs
@@ -6,6 +6,7 @@ that were in flight, and re-running it redoes only those.
 """
 
 import concurrent.futures
+import importlib
 import itertools
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ def plan(specs, out_dir, force=False):
     for spec in specs:
         existing = records.read_json(os.path.join(out_dir, spec.filename))
         if existing is not None and records.is_complete(existing):
-            if records.spec_of(existing) == spec:
+            if records.spec_of(existing, type(spec)) == spec:
                 done.append(existing)
                 continue
             if not force:
@@ -79,11 +80,12 @@ def _init_worker(slots):
 
 
 def _run_one(spec, data_dir, out_dir, threads, progress, extra):
-    from mtneuron import data, training  # TensorFlow is imported in workers only
+    from mtneuron import data  # TensorFlow is imported in workers only, by the spec's trainer
 
     if data_dir not in _worker["datasets"]:
         _worker["datasets"][data_dir] = data.read_data_sets(data_dir)
-    record = training.train(
+    module, name = spec.trainer.split(":")
+    record = getattr(importlib.import_module(module), name)(
         spec, _worker["datasets"][data_dir], threads=threads, progress=progress,
         position=_worker["slot"],
         tensorboard_dir=os.path.join(out_dir, "tensorboard", spec.filename[:-5]))

@@ -45,7 +45,7 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
     trainer = make_trainer(spec, datasets, threads)
     total = spec.n_epochs * spec.n_examples
     losses, accuracies, steps, diverged = [], [], 0, False
-    writer = _summary_writer(tensorboard_dir)
+    writer = summary_writer(tensorboard_dir)
     bar = tqdm(total=total, desc=spec.filename[:-5], position=position, disable=not progress,
                mininterval=1.0 if sys.stderr.isatty() else 30.0, unit="ex", leave=True)
     try:
@@ -59,7 +59,7 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
             if len(window_loss) == spec.average_every or diverged:
                 losses.append(float(np.mean(window_loss)))
                 accuracies.append(float(np.mean(window_accuracy)))
-                _add_scalars(writer, steps, loss=losses[-1], accuracy=accuracies[-1])
+                add_scalars(writer, steps, loss=losses[-1], accuracy=accuracies[-1])
                 bar.set_postfix(loss="%.4g" % losses[-1], acc="%.3f" % accuracies[-1], refresh=False)
             bar.update(len(window_loss))
         bar.close()
@@ -68,7 +68,7 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
     finally:
         trainer.close()
     wall_time = time.time() - started
-    _add_scalars(writer, steps, test_accuracy=test_accuracy)
+    add_scalars(writer, steps, test_accuracy=test_accuracy)
     if writer is not None:
         writer.close()
     record = {
@@ -154,6 +154,7 @@ def environment():
         "numpy_version": np.__version__,
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
+        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
         "mtneuron_version": mtneuron.__version__,
         "git_commit": _git_commit(),
     }
@@ -168,7 +169,7 @@ def _git_commit():
         return None
 
 
-def _summary_writer(directory):
+def summary_writer(directory):
     """A fresh v1 ``FileWriter`` for TensorBoard scalars, or None when not asked for."""
     if directory is None:
         return None
@@ -176,7 +177,7 @@ def _summary_writer(directory):
     return tf.summary.FileWriter(directory, graph=None)
 
 
-def _add_scalars(writer, step, **scalars):
+def add_scalars(writer, step, **scalars):
     if writer is None:
         return
     values = [tf.Summary.Value(tag=tag, simple_value=value) for tag, value in scalars.items()]

@@ -238,3 +238,12 @@ def test_stats_does_not_import_tensorflow():
     code = "import sys, mtneuron.stats; print('tensorflow' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "False"
+
+
+def test_a_tiny_detectable_difference_inside_the_margin_is_equivalent():
+    reference = np.random.RandomState(3).rand(20)
+    candidate = reference + 1e-3 + np.random.RandomState(4).rand(20) * 1e-4
+    result = stats.paired_test(reference, candidate, margin=0.01)
+    assert result["t_p"] < 0.05 and result["tost_p"] < 0.05 and result["verdict"] == "equivalent"
+    assert stats.overall_verdict(["indistinguishable", "equivalent"]) == "equivalent"
+    assert stats.overall_verdict(["equivalent", "inconclusive"]) == "inconclusive"
