@@ -19,6 +19,15 @@ TRAIN_SIZE = 55000
 TEST_SIZE = 10000
 
 
+USER_ERRORS = (DataError, RecordError, ImportError)  # reported in one line, never as a traceback
+
+
+def _fail(prog, error):
+    """Report a user-facing error in one line on stderr; return exit code 1."""
+    print("%s: error: %s" % (prog, error), file=sys.stderr)
+    return 1
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (and exit code 2)."""
 
@@ -100,7 +109,7 @@ def reproduce_blog_parser():
     parser.add_argument("--out", default="results", metavar="DIR", help="output directory")
     parser.add_argument("--reference", metavar="DIR",
                         help="another results directory (e.g. made with --engine faithful) to compare "
-                             "with in summary.md")
+                             "with in summary.md [default: OUT/faithful when it exists]")
     parser.add_argument("--report-only", action="store_true",
                         help="only redraw the figures and summary.md from the records in --out")
     return parser
@@ -114,10 +123,12 @@ def reproduce_blog(argv=None):
         if not options.report_only:
             _train(_specs(options, [options.seed], options.engine), options.out, options,
                    "reproduce_blog.py", argv)
-        paths = report.write_report(options.out, options.reference)
-    except (DataError, RecordError, ImportError) as error:
-        print("reproduce_blog.py: error: %s" % error, file=sys.stderr)
-        return 1
+        reference = options.reference
+        if reference is None and os.path.isdir(os.path.join(options.out, "faithful")):
+            reference = os.path.join(options.out, "faithful")
+        paths = report.write_report(options.out, reference)
+    except USER_ERRORS as error:
+        return _fail("reproduce_blog.py", error)
     print("wrote " + ", ".join(paths))
     return 0
 
@@ -158,9 +169,8 @@ def engine_equivalence(argv=None):
             runs.append(records.load_records(directory))
         result = stats.engine_equivalence(*runs, accuracy_margin=options.accuracy_margin,
                                           log_loss_margin=options.log_loss_margin)
-    except (DataError, RecordError, ImportError, ValueError) as error:
-        print("engine_equivalence.py: error: %s" % error, file=sys.stderr)
-        return 1
+    except USER_ERRORS + (ValueError,) as error:
+        return _fail("engine_equivalence.py", error)
     text = "\n".join(["# Engine equivalence: %s against %s" % tuple(reversed(options.engines)), "",
                       stats.equivalence_markdown(result), "", "## Provenance", ""]
                      + ["- " + fact for fact in report.provenance(runs[0] + runs[1])] + [""])
@@ -198,9 +208,8 @@ def benchmark(argv=None):
             text += bench.run(options.engines, options.models, options.data_dir, options.repeats) + "\n"
         if "layers" in options.parts:
             text += bench.layer_report(options.layer_batches, options.conv_batches)
-    except (DataError, ImportError) as error:
-        print("benchmark.py: error: %s" % error, file=sys.stderr)
-        return 1
+    except USER_ERRORS as error:
+        return _fail("benchmark.py", error)
     command = " ".join(shlex.quote(word) for word in ["python", "scripts/benchmark.py"] + (
         sys.argv[1:] if argv is None else argv))
     text = "# Benchmarks\n\nCommand: `%s`\n\n%s" % (command, text)
@@ -294,8 +303,7 @@ def part2(argv=None):
             _train(specs, options.out, options, "part2.py", argv)
             _linearity_check(options)
         paths = report.write_part2_report(options.out)
-    except (DataError, RecordError, ImportError) as error:
-        print("part2.py: error: %s" % error, file=sys.stderr)
-        return 1
+    except USER_ERRORS as error:
+        return _fail("part2.py", error)
     print("wrote " + ", ".join(paths))
     return 0

@@ -147,3 +147,14 @@ def test_script_is_thin():
     with open(SCRIPT) as stream:
         code = [line for line in stream if line.strip() and not line.startswith(('"""', "#"))]
     assert len(code) <= 5
+
+
+def test_reference_defaults_to_a_faithful_subdirectory_and_a_missing_one_is_an_error(quick_results, tmp_path):
+    out = str(tmp_path / "copy")
+    shutil.copytree(quick_results, out)
+    shutil.copytree(quick_results, os.path.join(out, "faithful"))
+    assert run_script(["--report-only", "--out", out], None).returncode == 0
+    with open(os.path.join(out, "summary.md")) as stream:
+        assert "## Against the runs in `%s`" % os.path.join(out, "faithful") in stream.read()
+    missing = run_script(["--report-only", "--out", out, "--reference", str(tmp_path / "none")], None)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1
