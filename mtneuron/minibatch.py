@@ -7,17 +7,14 @@ once at the end.
 """
 
 import math
-import sys
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from mtneuron.data import DataSet
 from mtneuron.models import build_graph, build_minibatch_graph
-from mtneuron.records import SCHEMA_VERSION
 from mtneuron.tf1 import tf
-from mtneuron.training import add_scalars, environment, session_config, summary_writer
+from mtneuron.training import Curves, complete_record, session_config
 
 EVALUATION_BATCH = 500
 
@@ -29,12 +26,10 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
     order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
     steps_per_epoch = min(spec.n_examples, order.num_examples) // spec.batch_size
     window = max(1, spec.average_every // spec.batch_size)
-    losses, accuracies, validation, window_loss, window_accuracy = [], [], [], [], []
-    writer = summary_writer(tensorboard_dir)
+    curves = Curves(spec.n_epochs * steps_per_epoch * spec.batch_size, spec.filename[:-5],
+                    tensorboard_dir, progress, position)
+    validation, window_loss, window_accuracy = [], [], []
     diverged, examples = False, 0
-    bar = tqdm(total=spec.n_epochs * steps_per_epoch * spec.batch_size, desc=spec.filename[:-5],
-               position=position, disable=not progress, unit="ex",
-               mininterval=1.0 if sys.stderr.isatty() else 30.0)
     with tf.Session(graph=model.graph, config=session_config(threads)) as session:
         session.run(model.init)
         for _ in range(spec.n_epochs):
@@ -47,33 +42,23 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
                 examples += spec.batch_size
                 diverged = not math.isfinite(loss)
                 if len(window_loss) == window or diverged:
-                    losses.append(float(np.mean(window_loss)))
-                    accuracies.append(float(np.mean(window_accuracy)))
+                    curves.add(window_loss, window_accuracy, examples)
+                    curves.advance(examples)
                     window_loss, window_accuracy = [], []
-                    add_scalars(writer, examples, loss=losses[-1], accuracy=accuracies[-1])
-                    bar.set_postfix(loss="%.4g" % losses[-1], acc="%.3f" % accuracies[-1], refresh=False)
-                    bar.update(examples - bar.n)
                 if diverged:
                     break
             validation.append(evaluate(session, model, datasets.validation))
-            add_scalars(writer, examples, validation_accuracy=validation[-1])
+            curves.scalars(examples, validation_accuracy=validation[-1])
             if diverged:
                 break
-        bar.close()
         train_time = time.time() - started
         test_accuracy = evaluate(session, model, datasets.test)
-    if writer is not None:
-        writer.close()
-    wall_time = time.time() - started
-    record = dict(spec.to_dict(), losses=losses, accuracies=accuracies,
-                  validation_accuracies=validation, validation_accuracy=validation[-1],
-                  accuracy=test_accuracy, diverged=diverged, examples_per_point=window * spec.batch_size,
-                  train_time_s=train_time, wall_time_s=wall_time,
-                  examples=examples, examples_per_second=examples / train_time,
-                  started_at=started, finished_at=started + wall_time, threads=threads)
-    record.update(environment())
-    record.update(spec=spec.to_dict(), schema_version=SCHEMA_VERSION, status="complete")
-    return record
+    curves.close()
+    return complete_record(dict(
+        spec.to_dict(), losses=curves.losses, accuracies=curves.accuracies,
+        validation_accuracies=validation, validation_accuracy=validation[-1], accuracy=test_accuracy,
+        diverged=diverged, examples_per_point=window * spec.batch_size, examples=examples,
+        examples_per_second=examples / train_time), spec, started, train_time, threads)
 
 
 def evaluate(session, model, dataset, batch_size=EVALUATION_BATCH):

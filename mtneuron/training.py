@@ -44,10 +44,8 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
     started = time.time()
     trainer = make_trainer(spec, datasets, threads)
     total = spec.n_epochs * spec.n_examples
-    losses, accuracies, steps, diverged = [], [], 0, False
-    writer = summary_writer(tensorboard_dir)
-    bar = tqdm(total=total, desc=spec.filename[:-5], position=position, disable=not progress,
-               mininterval=1.0 if sys.stderr.isatty() else 30.0, unit="ex", leave=True)
+    curves = Curves(total, spec.filename[:-5], tensorboard_dir, progress, position)
+    steps, diverged = 0, False
     try:
         while steps < total and not diverged:
             window_loss, window_accuracy = trainer.steps(min(spec.average_every, total - steps))
@@ -57,26 +55,20 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
                 window_loss, window_accuracy = window_loss[:end], window_accuracy[:end]
             steps += len(window_loss)
             if len(window_loss) == spec.average_every or diverged:
-                losses.append(float(np.mean(window_loss)))
-                accuracies.append(float(np.mean(window_accuracy)))
-                add_scalars(writer, steps, loss=losses[-1], accuracy=accuracies[-1])
-                bar.set_postfix(loss="%.4g" % losses[-1], acc="%.3f" % accuracies[-1], refresh=False)
-            bar.update(len(window_loss))
-        bar.close()
+                curves.add(window_loss, window_accuracy, steps)
+            curves.advance(steps)
         train_time = time.time() - started
         test_accuracy = trainer.test_accuracy(spec.test_examples)
+        curves.scalars(steps, test_accuracy=test_accuracy)
     finally:
         trainer.close()
-    wall_time = time.time() - started
-    add_scalars(writer, steps, test_accuracy=test_accuracy)
-    if writer is not None:
-        writer.close()
-    record = {
+        curves.close()
+    return complete_record({
         "n_examples": spec.n_examples,
         "n_epochs": spec.n_epochs,
         "learning_rate": spec.learning_rate,
-        "losses": losses,
-        "accuracies": accuracies,
+        "losses": curves.losses,
+        "accuracies": curves.accuracies,
         "accuracy": test_accuracy,
         "model": spec.model,
         "seed": spec.seed,
@@ -86,16 +78,55 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
         "test_examples": spec.test_examples,
         "steps": steps,
         "diverged": diverged,
-        "train_time_s": train_time,
-        "wall_time_s": wall_time,
         "examples_per_second": steps / train_time,
-        "started_at": started,
-        "finished_at": started + wall_time,
-        "threads": threads,
-    }
-    record.update(environment())
-    record.update(spec=spec.to_dict(), schema_version=SCHEMA_VERSION, status="complete")
-    return record
+    }, spec, started, train_time, threads)
+
+
+def complete_record(fields, spec, started, train_time, threads):
+    """Add timing, threads, versions, the spec and the schema to a run's ``fields``; mark it complete."""
+    wall_time = time.time() - started
+    fields.update(train_time_s=train_time, wall_time_s=wall_time, started_at=started,
+                  finished_at=started + wall_time, threads=threads)
+    fields.update(environment())
+    fields.update(spec=spec.to_dict(), schema_version=SCHEMA_VERSION, status="complete")
+    return fields
+
+
+class Curves:
+    """A run's curves: the mean loss and accuracy of every window of examples, also written as
+    TensorBoard scalars (v1 summary API) and shown on a tqdm progress bar."""
+
+    def __init__(self, total, name, tensorboard_dir=None, progress=True, position=0):
+        self.losses, self.accuracies = [], []
+        self.writer = None
+        if tensorboard_dir is not None:
+            shutil.rmtree(tensorboard_dir, ignore_errors=True)
+            self.writer = tf.summary.FileWriter(tensorboard_dir, graph=None)
+        self.bar = tqdm(total=total, desc=name, position=position, disable=not progress, unit="ex",
+                        mininterval=1.0 if sys.stderr.isatty() else 30.0)
+
+    def add(self, window_loss, window_accuracy, examples):
+        """Append the window's means as the point at ``examples`` examples trained."""
+        self.losses.append(float(np.mean(window_loss)))
+        self.accuracies.append(float(np.mean(window_accuracy)))
+        self.scalars(examples, loss=self.losses[-1], accuracy=self.accuracies[-1])
+        self.bar.set_postfix(loss="%.4g" % self.losses[-1], acc="%.3f" % self.accuracies[-1], refresh=False)
+
+    def advance(self, examples):
+        """Move the progress bar to ``examples`` examples trained."""
+        self.bar.update(examples - self.bar.n)
+
+    def scalars(self, examples, **values):
+        """Write named scalars to TensorBoard at ``examples`` examples trained."""
+        if self.writer is not None:
+            summary = tf.Summary(value=[tf.Summary.Value(tag=tag, simple_value=value)
+                                        for tag, value in values.items()])
+            self.writer.add_summary(summary, examples)
+
+    def close(self):
+        self.bar.close()
+        if self.writer is not None:
+            self.writer.close()
 
 
 class FaithfulTrainer:
@@ -167,18 +198,3 @@ def _git_commit():
                               cwd=os.path.dirname(os.path.abspath(mtneuron.__file__))).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
-
-
-def summary_writer(directory):
-    """A fresh v1 ``FileWriter`` for TensorBoard scalars, or None when not asked for."""
-    if directory is None:
-        return None
-    shutil.rmtree(directory, ignore_errors=True)
-    return tf.summary.FileWriter(directory, graph=None)
-
-
-def add_scalars(writer, step, **scalars):
-    if writer is None:
-        return
-    values = [tf.Summary.Value(tag=tag, simple_value=value) for tag, value in scalars.items()]
-    writer.add_summary(tf.Summary(value=values), step)
