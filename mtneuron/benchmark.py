@@ -40,7 +40,7 @@ def measure(engine, model, data_dir=None, threads=1, repeats=5):
             seconds.append(time.time() - started)
         rate = CHUNK / min(seconds)  # the least disturbed chunk, as timeit does on a shared machine
         started = time.time()
-        trainer.test_accuracy(TEST_EXAMPLES)
+        trainer.accuracy(datasets.test, TEST_EXAMPLES)
         test_seconds = time.time() - started
     finally:
         trainer.close()

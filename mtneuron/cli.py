@@ -100,8 +100,9 @@ def reproduce_blog_parser():
         "size 1, Adam) at several learning rates. Writes run_{model}_{rate}.json per run, Figures 2 "
         "and 3 and summary.md into --out. Runs already complete with the same settings are skipped, "
         "so a killed sweep resumes where it stopped.", BLOG_LEARNING_RATES)
-    parser.add_argument("--seed", type=int, default=BLOG_SEED,
-                        help="graph seed (initial weights) and data-order seed")
+    parser.add_argument("--seeds", type=_seeds, default=[BLOG_SEED], metavar="SEEDS",
+                        help="graph (initial weights) and data-order seeds, as a range or list: 1-10, "
+                             "1,3,5; each seed is a run per model and learning rate")
     parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
                         help="faithful: the blog's loop, one session.run per example; exact: the "
                              "same updates in a tf.while_loop, bit-identical; fast: the loop compiled "
@@ -121,7 +122,7 @@ def reproduce_blog(argv=None):
     options = reproduce_blog_parser().parse_args(argv)
     try:
         if not options.report_only:
-            _train(_specs(options, [options.seed], options.engine), options.out, options,
+            _train(_specs(options, options.seeds, options.engine), options.out, options,
                    "reproduce_blog.py", argv)
         reference = options.reference
         if reference is None and os.path.isdir(os.path.join(options.out, "faithful")):

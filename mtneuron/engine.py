@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 from mtneuron.data import DataSet
-from mtneuron.models import NUM_CLASSES, build_graph, loss_and_accuracy
+from mtneuron.models import NUM_CLASSES, build_graph, loss_and_accuracy, measurements
 from mtneuron.records import ENGINES
 from mtneuron.tf1 import tf
 
@@ -48,18 +48,18 @@ class InGraphTrainer:
                   file=sys.stderr)
             mode = "exact"
         self.engine = mode
+        self.model_name = spec.model
         self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
         self.learning_rate = spec.learning_rate
         self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
-        self.test = datasets.test
         self._chunks = {}
         with self.model.graph.as_default():
             self._images = _resident(datasets.train.images, "train_images")
             self._labels = _resident(datasets.train.labels, "train_labels")
             self._adam = _AdamState(self.model.parameters) if mode == "fast" else None
-            self._test_images = tf.placeholder(tf.float32, (None, datasets.test.images.shape[1]))
-            self._test_labels = tf.placeholder(tf.float32, (None, NUM_CLASSES))
-            self._correct = self._count_correct(self._test_images, self._test_labels)
+            self._eval_images = tf.placeholder(tf.float32, (None, datasets.test.images.shape[1]))
+            self._eval_labels = tf.placeholder(tf.float32, (None, NUM_CLASSES))
+            self._correct = self._count_correct(self._eval_images, self._eval_labels)
             init = tf.global_variables_initializer()
         self.session = tf.Session(graph=self.model.graph, config=session_config)
         self.session.run(init)
@@ -68,9 +68,9 @@ class InGraphTrainer:
             self.session.run(variable.initializer, feed_dict={variable.initial_value: values})
 
     def steps(self, count):
-        """Train on the next ``count`` examples; return their float32 losses and accuracies."""
-        losses, accuracies, indices = self._chunk(count)
-        return tuple(self.session.run([losses, accuracies], feed_dict={indices: self._next_indices(count)}))
+        """Train on the next ``count`` examples; return their float32 losses, accuracies and measures."""
+        outputs, indices = self._chunk(count)
+        return tuple(self.session.run(outputs, feed_dict={indices: self._next_indices(count)}))
 
     def _next_indices(self, count):
         """The next ``count`` indices of ``next_batch(1)``, drawn in pieces no larger than the set."""
@@ -80,11 +80,11 @@ class InGraphTrainer:
             count -= len(pieces[-1])
         return np.concatenate(pieces)
 
-    def test_accuracy(self, limit=None):
-        """Accuracy over the first ``limit`` test examples, each fed alone, counted in-graph."""
-        count = self.test.num_examples if limit is None else min(limit, self.test.num_examples)
+    def accuracy(self, dataset, limit=None):
+        """Accuracy over the first ``limit`` examples of ``dataset``, each fed alone, counted in-graph."""
+        count = dataset.num_examples if limit is None else min(limit, dataset.num_examples)
         correct = self.session.run(self._correct, feed_dict={
-            self._test_images: self.test.images[:count], self._test_labels: self.test.labels[:count]})
+            self._eval_images: dataset.images[:count], self._eval_labels: dataset.labels[:count]})
         return float(correct) / count
 
     def parameters(self):
@@ -100,11 +100,8 @@ class InGraphTrainer:
                 indices = tf.placeholder(tf.int32, (size,), name="chunk_indices")
                 images = tf.gather(self._images, indices)
                 labels = tf.gather(self._labels, indices)
-                if self.engine == "exact":
-                    losses, accuracies = self._exact_loop(images, labels)
-                else:
-                    losses, accuracies = self._fast_loop(images, labels)
-            self._chunks[size] = (losses, accuracies, indices)
+                loop = self._exact_loop if self.engine == "exact" else self._fast_loop
+                self._chunks[size] = (loop(images, labels), indices)
         return self._chunks[size]
 
     def _example(self, images, labels, step):
@@ -116,22 +113,17 @@ class InGraphTrainer:
         size = images.shape[0]
         model = self.model
 
-        def body(step, losses, accuracies):
+        def body(step, *outputs):
             with tf.control_dependencies([step]):  # read the variables after the previous update
                 values = [tf.identity(parameter.read_value()) for parameter in model.parameters]
-            inputs, target = self._example(images, labels, step)
-            logits, _ = model.forward(values, inputs)
-            loss, accuracy = loss_and_accuracy(logits, target)
-            gradients = tf.gradients(loss, values)
+            results, gradients = self._step(values, images, labels, step)
             update = model.optimizer.apply_gradients(list(zip(gradients, model.parameters)))
             with tf.control_dependencies([update]):
-                return step + 1, losses.write(step, loss), accuracies.write(step, accuracy)
+                return (step + 1,) + _write(outputs, step, results)
 
-        _, losses, accuracies = tf.while_loop(
-            lambda step, *_: step < size, body,
-            [tf.constant(0), tf.TensorArray(tf.float32, size), tf.TensorArray(tf.float32, size)],
-            parallel_iterations=1)
-        return losses.stack(), accuracies.stack()
+        loop = tf.while_loop(lambda step, *_: step < size, body, (tf.constant(0),) + _arrays(size),
+                             parallel_iterations=1)
+        return _stack(loop[1:])
 
     def _fast_loop(self, images, labels):
         """Parameters and Adam's moments as loop tensors, the whole chunk compiled by XLA."""
@@ -139,27 +131,32 @@ class InGraphTrainer:
         learning_rate = self.learning_rate
 
         def chunk(images, labels, *state):
-            def body(step, losses, accuracies, *state):
+            def body(step, *loop_state):
+                outputs, state = loop_state[:3], loop_state[3:]
                 parameters, moments, beta_powers = state[:count], state[count:3 * count], state[3 * count:]
-                inputs, target = self._example(images, labels, step)
-                logits, _ = self.model.forward(list(parameters), inputs)
-                loss, accuracy = loss_and_accuracy(logits, target)
-                gradients = tf.gradients(loss, list(parameters))
+                results, gradients = self._step(list(parameters), images, labels, step)
                 updated = adam_update(parameters, moments, beta_powers, gradients, learning_rate)
-                return (step + 1, losses.write(step, loss), accuracies.write(step, accuracy)) + updated
+                return (step + 1,) + _write(outputs, step, results) + updated
 
-            loop = tf.while_loop(
-                lambda step, *_: step < size, body,
-                (tf.constant(0), tf.TensorArray(tf.float32, size), tf.TensorArray(tf.float32, size))
-                + tuple(state), parallel_iterations=1)
-            return [loop[1].stack(), loop[2].stack()] + list(loop[3:])
+            loop = tf.while_loop(lambda step, *_: step < size, body,
+                                 (tf.constant(0),) + _arrays(size) + tuple(state), parallel_iterations=1)
+            return _stack(loop[1:4]) + list(loop[4:])
 
         state = [variable.read_value() for variable in self._adam.variables(self.model.parameters)]
         outputs = tf.xla.experimental.compile(chunk, [images, labels] + state)
         save = [variable.assign(value) for variable, value
-                in zip(self._adam.variables(self.model.parameters), outputs[2:])]
+                in zip(self._adam.variables(self.model.parameters), outputs[3:])]
         with tf.control_dependencies(save):
-            return tf.identity(outputs[0]), tf.identity(outputs[1])
+            return [tf.identity(output) for output in outputs[:3]]
+
+    def _step(self, parameters, images, labels, step):
+        """One example's ``(loss, accuracy, measures)`` and the gradients of its loss."""
+        inputs, target = self._example(images, labels, step)
+        logits, hidden = self.model.forward(parameters, inputs)
+        loss, accuracy = loss_and_accuracy(logits, target)
+        gradients = tf.gradients(loss, parameters)
+        _, measures = measurements(self.model_name, parameters, inputs, hidden, gradients)
+        return (loss, accuracy, measures), gradients
 
     def _count_correct(self, images, labels):
         """Count the test examples whose argmax is right, one example per loop step."""
@@ -179,6 +176,19 @@ class InGraphTrainer:
         if self.engine == "fast":
             return tf.xla.experimental.compile(count, [images, labels] + parameters)[0]
         return count(images, labels, *parameters)
+
+
+def _arrays(size):
+    """TensorArrays for a loop's per-step losses, accuracies and measure vectors."""
+    return tuple(tf.TensorArray(tf.float32, size) for _ in range(3))
+
+
+def _stack(arrays):
+    return [array.stack() for array in arrays]
+
+
+def _write(arrays, step, values):
+    return tuple(array.write(step, value) for array, value in zip(arrays, values))
 
 
 def adam_update(parameters, moments, beta_powers, gradients, learning_rate):

@@ -27,7 +27,7 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
     steps_per_epoch = min(spec.n_examples, order.num_examples) // spec.batch_size
     window = max(1, spec.average_every // spec.batch_size)
     curves = Curves(spec.n_epochs * steps_per_epoch * spec.batch_size, spec.filename[:-5],
-                    tensorboard_dir, progress, position)
+                    tensorboard_dir=tensorboard_dir, progress=progress, position=position)
     validation, window_loss, window_accuracy = [], [], []
     diverged, examples = False, 0
     with tf.Session(graph=model.graph, config=session_config(threads)) as session:
@@ -42,7 +42,7 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
                 examples += spec.batch_size
                 diverged = not math.isfinite(loss)
                 if len(window_loss) == window or diverged:
-                    curves.add(window_loss, window_accuracy, examples)
+                    curves.add((window_loss, window_accuracy), examples)
                     curves.advance(examples)
                     window_loss, window_accuracy = [], []
                 if diverged:

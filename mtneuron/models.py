@@ -17,13 +17,14 @@ MODELS = ("central", "multi")
 BlogGraph = collections.namedtuple(
     "BlogGraph",
     ["graph", "inputs", "target", "logits", "loss", "accuracy", "train_op", "init", "hidden",
-     "parameters", "forward", "optimizer"],
+     "parameters", "forward", "optimizer", "measures", "measure_names"],
 )
 BlogGraph.__doc__ = """Tensors and ops of one blog network.
 
 ``hidden`` lists the hidden layer outputs; ``parameters`` the variables ``[W_01, b_1, W_12, ...]``;
 ``forward(parameters, inputs)`` rebuilds the network on other tensors (in-graph training
-loops use it) and returns ``(logits, hidden)``; ``optimizer`` is the ``AdamOptimizer``.
+loops use it) and returns ``(logits, hidden)``; ``optimizer`` is the ``AdamOptimizer``;
+``measures`` the step's ``measurements`` as one vector, named by ``measure_names``.
 """
 
 
@@ -44,10 +45,12 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
         target = tf.placeholder(tf.float32, shape=(1, NUM_CLASSES), name="target")
         loss, accuracy = loss_and_accuracy(logits, target)
         optimizer = tf.train.AdamOptimizer(learning_rate)
-        train_op = optimizer.minimize(loss)
+        gradients = [gradient for gradient, _ in optimizer.compute_gradients(loss, parameters)]
+        train_op = optimizer.apply_gradients(list(zip(gradients, parameters)))  # = minimize(loss)
+        measure_names, measures = measurements(model, parameters, inputs, hidden, gradients)
         init = tf.global_variables_initializer()
     return BlogGraph(graph, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
-                     parameters, forward, optimizer)
+                     parameters, forward, optimizer, measures, measure_names)
 
 
 def build_multi_threshold_graph(hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, seed=SEED):
@@ -84,6 +87,51 @@ NETWORKS = {  # model: (forward, input shape, weights shaped (out, in))
     "multi": (multi_threshold_forward, (INPUT_SIZE,), True),
     "central": (central_threshold_forward, (1, INPUT_SIZE), False),
 }
+
+
+def measurements(model, parameters, inputs, hidden, gradients):
+    """What one step does to sparsity, for the claims study: ``(names, float32 vector)``.
+
+    Per hidden layer ``l``: the fractions of units whose output is non-zero
+    (``units_nonzero_l``) and positive (``units_positive_l``); for the multi-threshold network
+    also ``synapses_positive_l``, the fraction of synapses with ``W_ji x_i > 0``. Per weight
+    matrix ``W_kl``: ``gradient_nonzero_W_kl``, the fraction of its gradient's non-zero entries,
+    counted from the factors of the gradient (``_gradient_nonzero``), which never materialise
+    the gradient a second time.
+    """
+    names, values = [], []
+    signals = [inputs] + list(hidden)
+    for layer, output in enumerate(hidden, 1):
+        if model == "multi":
+            names.append("synapses_positive_%d" % layer)
+            values.append(tf.reduce_mean(_positive_synapses(parameters[2 * layer - 2], signals[layer - 1])))
+        names += ["units_nonzero_%d" % layer, "units_positive_%d" % layer]
+        values += [tf.reduce_mean(tf.abs(tf.sign(output))), tf.reduce_mean(tf.sign(tf.nn.relu(output)))]
+    for layer, (weights, signal, bias_gradient) in enumerate(zip(parameters[::2], signals, gradients[1::2])):
+        names.append("gradient_nonzero_W_%d%d" % (layer, layer + 1))
+        synapses = None
+        if model == "multi" and layer < len(hidden):
+            synapses = _positive_synapses(weights, signal)
+        values.append(_gradient_nonzero(signal, bias_gradient, synapses))
+    return tuple(names), tf.stack(values)
+
+
+def _positive_synapses(weights, signal):
+    """Per unit ``j`` of a multi-threshold layer, the fraction of its synapses with ``W_ji x_i > 0``."""
+    return tf.reduce_mean(tf.sign(tf.nn.relu(tf.multiply(tf.reshape(signal, (-1,)), weights))), axis=1)
+
+
+def _gradient_nonzero(signal, bias_gradient, positive_synapses=None):
+    """Fraction of non-zero entries of a layer's weight gradient, from its factors.
+
+    With ``g = dL/db``: a dense layer's weight gradient is the outer product of its input and
+    ``g``, non-zero where both are; the multi-threshold layer's is ``g_j x_i [W_ji x_i > 0]``,
+    non-zero where ``g_j`` is and the synapse is positive. (Tests compare with a direct count.)
+    """
+    units = tf.abs(tf.sign(tf.reshape(bias_gradient, (-1,))))
+    if positive_synapses is not None:
+        return tf.reduce_mean(units * positive_synapses)
+    return tf.reduce_mean(tf.abs(tf.sign(signal))) * tf.reduce_mean(units)
 
 
 def loss_and_accuracy(logits, target):

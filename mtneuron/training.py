@@ -38,28 +38,32 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
 
     Every engine sees the examples of ``next_batch(1, shuffle=True)`` from a ``DataSet``
     seeded with ``spec.seed`` (both models see the same order). The mean loss and accuracy
-    of every ``spec.average_every`` examples form the curves. A non-finite loss ends
-    training and marks the run ``diverged``; the test accuracy is still measured.
+    of every ``spec.average_every`` examples form the curves, and the window means of the
+XX. A non-finite loss ends training and marks
+    the run ``diverged``; the test accuracy, and the training accuracy on the first
+    ``spec.n_examples`` training examples, are still measured.
     """
     started = time.time()
     trainer = make_trainer(spec, datasets, threads)
     total = spec.n_epochs * spec.n_examples
-    curves = Curves(total, spec.filename[:-5], tensorboard_dir, progress, position)
+    curves = Curves(total, spec.filename[:-5], trainer.model.measure_names, tensorboard_dir, progress,
+                    position)
     steps, diverged = 0, False
     try:
         while steps < total and not diverged:
-            window_loss, window_accuracy = trainer.steps(min(spec.average_every, total - steps))
-            finite = np.isfinite(window_loss)
+            window = trainer.steps(min(spec.average_every, total - steps))
+            finite = np.isfinite(window[0])
             if not finite.all():
                 diverged, end = True, int(np.argmin(finite)) + 1
-                window_loss, window_accuracy = window_loss[:end], window_accuracy[:end]
-            steps += len(window_loss)
-            if len(window_loss) == spec.average_every or diverged:
-                curves.add(window_loss, window_accuracy, steps)
+                window = [values[:end] for values in window]
+            steps += len(window[0])
+            if len(window[0]) == spec.average_every or diverged:
+                curves.add(window, steps)
             curves.advance(steps)
         train_time = time.time() - started
-        test_accuracy = trainer.test_accuracy(spec.test_examples)
-        curves.scalars(steps, test_accuracy=test_accuracy)
+        test_accuracy = trainer.accuracy(datasets.test, spec.test_examples)
+        train_accuracy = trainer.accuracy(datasets.train, spec.n_examples)
+        curves.scalars(steps, test_accuracy=test_accuracy, train_accuracy=train_accuracy)
     finally:
         trainer.close()
         curves.close()
@@ -70,6 +74,9 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
         "losses": curves.losses,
         "accuracies": curves.accuracies,
         "accuracy": test_accuracy,
+        "train_accuracy": train_accuracy,
+        "train_test_gap": train_accuracy - test_accuracy,
+        "measurements": curves.measurements,
         "model": spec.model,
         "seed": spec.seed,
         "hidden_sizes": list(spec.hidden_sizes),
@@ -93,11 +100,12 @@ def complete_record(fields, spec, started, train_time, threads):
 
 
 class Curves:
-    """A run's curves: the mean loss and accuracy of every window of examples, also written as
-    TensorBoard scalars (v1 summary API) and shown on a tqdm progress bar."""
+    """A run's curves: the mean loss, accuracy and measurements of every window of examples, also
+    written as TensorBoard scalars (v1 summary API) and shown on a tqdm progress bar."""
 
-    def __init__(self, total, name, tensorboard_dir=None, progress=True, position=0):
+    def __init__(self, total, name, measure_names=(), tensorboard_dir=None, progress=True, position=0):
         self.losses, self.accuracies = [], []
+        self.measurements = {measure: [] for measure in measure_names}
         self.writer = None
         if tensorboard_dir is not None:
             shutil.rmtree(tensorboard_dir, ignore_errors=True)
@@ -105,11 +113,16 @@ class Curves:
         self.bar = tqdm(total=total, desc=name, position=position, disable=not progress, unit="ex",
                         mininterval=1.0 if sys.stderr.isatty() else 30.0)
 
-    def add(self, window_loss, window_accuracy, examples):
-        """Append the window's means as the point at ``examples`` examples trained."""
-        self.losses.append(float(np.mean(window_loss)))
-        self.accuracies.append(float(np.mean(window_accuracy)))
-        self.scalars(examples, loss=self.losses[-1], accuracy=self.accuracies[-1])
+    def add(self, window, examples):
+        """Append the means of a window's losses, accuracies (and measures, one row per example)
+        as the point at ``examples`` examples trained."""
+        self.losses.append(float(np.mean(window[0])))
+        self.accuracies.append(float(np.mean(window[1])))
+        means = np.mean(window[2], axis=0) if self.measurements else ()
+        for measure, mean in zip(self.measurements, means):
+            self.measurements[measure].append(float(mean))
+        self.scalars(examples, loss=self.losses[-1], accuracy=self.accuracies[-1],
+                     **dict(zip(self.measurements, means)))
         self.bar.set_postfix(loss="%.4g" % self.losses[-1], acc="%.3f" % self.accuracies[-1], refresh=False)
 
     def advance(self, examples):
@@ -137,37 +150,36 @@ class FaithfulTrainer:
     def __init__(self, spec, datasets, config):
         self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
         self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
-        self.test = datasets.test
         self.session = tf.Session(graph=self.model.graph, config=config)
         self.session.run(self.model.init)
-        self._fetches = [self.model.train_op, self.model.loss, self.model.accuracy, self.model.logits]
+        self._fetches = [self.model.train_op, self.model.loss, self.model.accuracy, self.model.measures]
 
     def steps(self, count):
         """Train on the next ``count`` examples, stopping after a non-finite loss.
 
-        Returns the float32 losses and accuracies of the steps taken.
+        Returns the float32 losses, accuracies and measure vectors of the steps taken.
         """
         input_shape = self.model.inputs.shape.as_list()
-        losses, accuracies = [], []
+        results = []
         for _ in range(count):
             images, labels = self.order.next_batch(1, shuffle=True)
-            _, loss, accuracy, _ = self.session.run(self._fetches, feed_dict={
-                self.model.inputs: images.reshape(input_shape), self.model.target: labels})
-            losses.append(loss)
-            accuracies.append(accuracy)
-            if not math.isfinite(loss):
+            results.append(self.session.run(self._fetches, feed_dict={
+                self.model.inputs: images.reshape(input_shape), self.model.target: labels})[1:])
+            if not math.isfinite(results[-1][0]):
                 break
-        return np.array(losses, np.float32), np.array(accuracies, np.float32)
+        losses, accuracies, measures = zip(*results)
+        return (np.array(losses, np.float32), np.array(accuracies, np.float32),
+                np.array(measures, np.float32))
 
-    def test_accuracy(self, limit=None):
-        """Accuracy over the first ``limit`` test examples (all by default), fed one at a time."""
-        count = self.test.num_examples if limit is None else min(limit, self.test.num_examples)
+    def accuracy(self, dataset, limit=None):
+        """Accuracy over the first ``limit`` examples of ``dataset`` (all by default), fed one at a time."""
+        count = dataset.num_examples if limit is None else min(limit, dataset.num_examples)
         input_shape = self.model.inputs.shape.as_list()
         correct = 0.0
         for index in range(count):
             correct += self.session.run(self.model.accuracy, feed_dict={
-                self.model.inputs: self.test.images[index].reshape(input_shape),
-                self.model.target: self.test.labels[index:index + 1]})
+                self.model.inputs: dataset.images[index].reshape(input_shape),
+                self.model.target: dataset.labels[index:index + 1]})
         return float(correct / count)
 
     def parameters(self):

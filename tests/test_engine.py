@@ -20,11 +20,11 @@ def spec(model, engine_name, **settings):
 
 
 def trajectory(run_spec, data, chunks):
-    """Per chunk: (losses, accuracies, parameters) after training that many steps; then test accuracy."""
+    """Per chunk: (losses, accuracies, measures, parameters) after that many steps; then test accuracy."""
     trainer = make_trainer(run_spec, data, threads=1)
     try:
         states = [trainer.steps(count) + (trainer.parameters(),) for count in chunks]
-        return states, trainer.test_accuracy(), trainer.engine
+        return states, trainer.accuracy(data.test), trainer.engine
     finally:
         trainer.close()
 
@@ -35,9 +35,9 @@ def test_exact_engine_is_bit_identical_to_the_faithful_loop(model):
     faithful, faithful_test, _ = trajectory(spec(model, "faithful"), data, [1100, 50])
     exact, exact_test, name = trajectory(spec(model, "exact"), data, [1100, 50])
     assert name == "exact"
-    for (f_loss, f_acc, f_params), (e_loss, e_acc, e_params) in zip(faithful, exact):
-        np.testing.assert_array_equal(f_loss, e_loss)
-        np.testing.assert_array_equal(f_acc, e_acc)
+    for (*f_curves, f_params), (*e_curves, e_params) in zip(faithful, exact):
+        for f_values, e_values in zip(f_curves, e_curves):  # losses, accuracies, measures
+            np.testing.assert_array_equal(f_values, e_values)
         for f_param, e_param in zip(f_params, e_params):
             np.testing.assert_array_equal(f_param, e_param)
     assert faithful_test == exact_test
@@ -49,7 +49,7 @@ def test_exact_engine_records_the_same_curves(model):
     faithful = train(spec(model, "faithful"), data, threads=1, progress=False)
     exact = train(spec(model, "exact"), data, threads=1, progress=False)
     assert exact["engine"] == "exact" and len(exact["losses"]) == 10
-    for key in ("losses", "accuracies", "accuracy", "steps"):
+    for key in ("losses", "accuracies", "accuracy", "steps", "measurements", "train_accuracy"):
         assert faithful[key] == exact[key]
 
 
@@ -60,10 +60,10 @@ def test_fast_engine_agrees_with_the_faithful_loop_after_1_and_10_steps(model):
     faithful, _, _ = trajectory(spec(model, "faithful"), data, [1, 9])
     fast, _, name = trajectory(spec(model, "fast"), data, [1, 9])
     assert name == "fast"
-    for (f_loss, _, f_params), (x_loss, _, x_params) in zip(faithful, fast):
+    for (f_loss, _, _, f_params), (x_loss, _, _, x_params) in zip(faithful, fast):
         for expected, actual in zip([f_loss] + f_params, [x_loss] + x_params):  # norm-relative
             assert np.linalg.norm(actual - expected) <= 1e-5 * np.linalg.norm(expected)
-    moved = [np.linalg.norm(after - before) for before, after in zip(faithful[0][2], faithful[1][2])]
+    moved = [np.linalg.norm(after - before) for before, after in zip(faithful[0][3], faithful[1][3])]
     assert min(moved) > 0  # the comparison is not vacuous: every parameter changed
 
 

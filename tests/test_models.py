@@ -76,3 +76,33 @@ def test_a_few_hundred_real_examples_lower_the_loss(model, mnist):
     record = train(spec, mnist, threads=1, progress=False)
     assert len(record["losses"]) == 3
     assert record["losses"][-1] < record["losses"][0]
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_measurements_match_direct_counts(model):
+    """The per-step measures equal counts on the real tensors: units, synapses, gradient entries."""
+    graph = build_graph(model, hidden_sizes=(12, 6), seed=3)
+    rng = np.random.RandomState(0)
+    image = np.where(rng.rand(784) < 0.6, 0.0, rng.rand(784)).astype(np.float32)  # MNIST-like zeros
+    feed = {graph.inputs: image.reshape(graph.inputs.shape.as_list()),
+            graph.target: np.eye(10, dtype=np.float32)[[4]]}
+    with graph.graph.as_default():
+        gradients = tf.gradients(graph.loss, graph.parameters)
+    with tf.Session(graph=graph.graph) as session:
+        session.run(graph.init)
+        measures, hidden, weights, gradients = session.run(
+            [graph.measures, graph.hidden, graph.parameters[::2], gradients[::2]], feed)
+    measured = dict(zip(graph.measure_names, measures))
+    signals = [image] + [np.ravel(output) for output in hidden]
+    expected = {}
+    for layer, output in enumerate(hidden, 1):
+        expected["units_nonzero_%d" % layer] = np.mean(output != 0)
+        expected["units_positive_%d" % layer] = np.mean(output > 0)
+        if model == "multi":
+            expected["synapses_positive_%d" % layer] = np.mean(weights[layer - 1] * signals[layer - 1] > 0)
+    for layer, gradient in enumerate(gradients):
+        expected["gradient_nonzero_W_%d%d" % (layer, layer + 1)] = np.mean(gradient != 0)
+    assert sorted(measured) == sorted(expected)
+    for name, value in expected.items():
+        assert measured[name] == pytest.approx(value, abs=1e-6), name
+    assert 0 < expected["gradient_nonzero_W_01"] < 1  # zeros in the input leave zero gradients

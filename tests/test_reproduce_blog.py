@@ -113,7 +113,7 @@ def test_missing_data_gets_one_line_naming_the_file(tmp_path):
 def test_help_lists_every_option():
     result = run_script(["--help"], None)
     assert result.returncode == 0
-    for option in ("--learning-rates", "--models", "--epochs", "--examples-per-epoch", "--seed",
+    for option in ("--learning-rates", "--models", "--epochs", "--examples-per-epoch", "--seeds",
                    "--data-dir", "--out", "--jobs", "--engine", "--force", "--report-only"):
         assert option in result.stdout
 
