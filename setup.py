@@ -21,10 +21,12 @@ setup(
         "tf": ["tensorflow>=2.4; python_version >= '3.8'",
                "tensorflow==1.15.5; python_version < '3.8'"],
         "tf1": ["tensorflow==1.15.5"],
+        "ray": ["ray>=2.5"],
         "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff"],
     },
     entry_points={"console_scripts": [
         "mtneuron-reproduce-blog=mtneuron.cli:reproduce_blog",
+        "mtneuron-claims=mtneuron.cli:claims_study",
         "mtneuron-engine-equivalence=mtneuron.cli:engine_equivalence",
         "mtneuron-benchmark=mtneuron.cli:benchmark",
         "mtneuron-part2=mtneuron.cli:part2",

@@ -1,4 +1,4 @@
-"""Command-line front ends: ``reproduce_blog``, ``engine_equivalence``, ``benchmark`` and ``part2``."""
+"""Command-line front ends: reproduce_blog, claims_study, engine_equivalence, benchmark and part2."""
 
 import argparse
 import itertools
@@ -8,7 +8,7 @@ import shlex
 import sys
 import time
 
-from mtneuron import data, files, records, report, sweep
+from mtneuron import claims, data, files, records, report, sweep
 from mtneuron.data import DataError
 from mtneuron.records import ARCHITECTURES, BLOG_SEED, ENGINES, INITS, MinibatchSpec, RecordError
 
@@ -33,6 +33,13 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
+
+    def parse_args(self, args=None, namespace=None):
+        """Parse, then refuse a Ray cluster address for a sweep that does not run on Ray."""
+        options = super().parse_args(args, namespace)
+        if getattr(options, "address", None) and options.backend != "ray":
+            self.error("--address needs --backend ray")
+        return options
 
 
 def _positive(kind, maximum=None):
@@ -87,10 +94,22 @@ def _parser(prog, description, learning_rates):
                         help="runs trained in parallel, one process each")
     parser.add_argument("--threads", type=_positive(int), metavar="N",
                         help="TensorFlow threads per run [default: cores // jobs, at least 1]")
+    _backend_options(parser)
     parser.add_argument("--force", action="store_true",
                         help="overwrite records in the output directory made with other settings")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     return parser
+
+
+def _backend_options(parser):
+    """``--backend`` and ``--address``, for every command that trains a sweep."""
+    parser.add_argument("--backend", choices=("processes", "ray"), default="processes",
+                        help="where runs execute: local worker processes, or Ray tasks (needs "
+                             "pip install 'mtneuron[ray]'); the records are the same")
+    parser.add_argument("--address", metavar="ADDRESS",
+                        help="with --backend ray, the Ray cluster to run on (auto, ray://host:10001), "
+                             "each run a task of --threads CPUs; its nodes must share --out and "
+                             "--data-dir [default: a local Ray instance of --jobs x --threads CPUs]")
 
 
 def reproduce_blog_parser():
@@ -103,10 +122,7 @@ def reproduce_blog_parser():
     parser.add_argument("--seeds", type=_seeds, default=[BLOG_SEED], metavar="SEEDS",
                         help="graph (initial weights) and data-order seeds, as a range or list: 1-10, "
                              "1,3,5; each seed is a run per model and learning rate")
-    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                        help="faithful: the blog's loop, one session.run per example; exact: the "
-                             "same updates in a tf.while_loop, bit-identical; fast: the loop compiled "
-                             "with XLA (sums may be reordered)")
+    _engine_option(parser)
     parser.add_argument("--out", default="results", metavar="DIR", help="output directory")
     parser.add_argument("--reference", metavar="DIR",
                         help="another results directory (e.g. made with --engine faithful) to compare "
@@ -114,6 +130,13 @@ def reproduce_blog_parser():
     parser.add_argument("--report-only", action="store_true",
                         help="only redraw the figures and summary.md from the records in --out")
     return parser
+
+
+def _engine_option(parser):
+    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                        help="faithful: the blog's loop, one session.run per example; exact: the "
+                             "same updates in a tf.while_loop, bit-identical; fast: the loop compiled "
+                             "with XLA (sums may be reordered)")
 
 
 def reproduce_blog(argv=None):
@@ -130,6 +153,43 @@ def reproduce_blog(argv=None):
         paths = report.write_report(options.out, reference)
     except USER_ERRORS as error:
         return _fail("reproduce_blog.py", error)
+    print("wrote " + ", ".join(paths))
+    return 0
+
+
+def claims_parser():
+    parser = _parser(
+        "claims.py",
+        "Test the blog's six claims: both models at the blog's learning rates over --seeds and over a "
+        "wide learning-rate grid over --grid-seeds, with per-step sparsity and gradient measurements. "
+        "Writes the runs, Figures 2 and 3 (blog rates), the measurement and learning-rate figures into "
+        "--out and the verdicts to --report. Finished runs are skipped.", claims.BLOG_RATES)
+    parser.add_argument("--seeds", type=_seeds, default=list(range(1, 11)), metavar="SEEDS",
+                        help="seeds at the blog's learning rates (--learning-rates), as a range or list")
+    parser.add_argument("--grid-rates", nargs="+", type=_positive(float), default=list(claims.GRID_RATES),
+                        metavar="RATE", help="the wide learning-rate grid")
+    parser.add_argument("--grid-seeds", type=_seeds, default=list(range(1, 6)), metavar="SEEDS",
+                        help="seeds over the grid")
+    _engine_option(parser)
+    parser.add_argument("--out", default="results/claims", metavar="DIR", help="directory for the runs")
+    parser.add_argument("--report", default="results/claims.md", metavar="FILE", help="Markdown report")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only redraw the figures and the report from the records in --out")
+    return parser
+
+
+def claims_study(argv=None):
+    """Entry point of ``claims.py``; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    options = claims_parser().parse_args(argv)
+    specs = (_specs(options, options.seeds, options.engine)
+             + _specs(options, options.grid_seeds, options.engine, options.grid_rates))
+    try:
+        if not options.report_only:
+            _train(list(dict.fromkeys(specs)), options.out, options, "claims.py", argv)
+        paths = claims.write_claims(options.out, options.report)
+    except USER_ERRORS as error:
+        return _fail("claims.py", error)
     print("wrote " + ", ".join(paths))
     return 0
 
@@ -219,16 +279,16 @@ def benchmark(argv=None):
     return 0
 
 
-def _specs(options, seeds, engine):
+def _specs(options, seeds, engine, learning_rates=None):
     return sweep.expand(
-        options.models, options.learning_rates, seeds, n_epochs=options.epochs,
+        options.models, learning_rates or options.learning_rates, seeds, n_epochs=options.epochs,
         n_examples=options.examples_per_epoch,
         average_every=options.average_every or max(1, options.examples_per_epoch // 50),
         hidden_sizes=tuple(options.hidden_sizes), test_examples=options.test_examples, engine=engine)
 
 
 def _train(specs, out_dir, options, script, argv):
-    """Train the specs not yet complete in ``out_dir``, in parallel worker processes."""
+    """Train the specs not yet complete in ``out_dir``, in parallel worker processes or Ray tasks."""
     todo, done = sweep.plan(specs, out_dir, force=options.force)
     if done:
         print("skipping %d complete run(s) in %s" % (len(done), out_dir))
@@ -238,11 +298,13 @@ def _train(specs, out_dir, options, script, argv):
     jobs = min(options.jobs, len(todo))
     threads = options.threads or max(1, (os.cpu_count() or 1) // jobs)
     command = " ".join(shlex.quote(word) for word in ["python", "scripts/" + script] + argv)
-    print("training %d run(s) in %s, %d at a time, %d TensorFlow thread(s) each"
-          % (len(todo), out_dir, jobs, threads))
+    at_once = "on the Ray cluster at " + options.address if options.address else "%d at a time" % jobs
+    print("training %d run(s) in %s, %s, %d TensorFlow thread(s) each (%s)"
+          % (len(todo), out_dir, at_once, threads, options.backend))
     started = time.time()
     sweep.run_sweep(todo, out_dir, data_dir=options.data_dir, jobs=jobs, threads=threads,
-                    progress=not options.no_progress, extra={"command": command, "jobs": jobs})
+                    progress=not options.no_progress, backend=options.backend, address=options.address,
+                    extra={"command": command, "jobs": jobs, "backend": options.backend})
     print("trained %d run(s) in %.1f min" % (len(todo), (time.time() - started) / 60))
 
 
@@ -279,6 +341,7 @@ def part2_parser():
                         help="runs trained in parallel, one process each")
     parser.add_argument("--threads", type=_positive(int), metavar="N",
                         help="TensorFlow threads per run [default: cores // jobs, at least 1]")
+    _backend_options(parser)
     parser.add_argument("--force", action="store_true",
                         help="overwrite records in --out made with other settings")
     parser.add_argument("--report-only", action="store_true",

@@ -97,6 +97,26 @@ class DataSet:
         self._index_in_epoch = batch_size - len(tail)
         return np.concatenate([tail, self._order[:self._index_in_epoch]])
 
+    def state(self):
+        """Where the data order stands, as numpy arrays (a checkpoint's): ``set_state`` resumes it."""
+        _, keys, position, has_gauss, gaussian = self._rng.get_state()
+        return {"rng_keys": keys, "rng_position": np.array(position), "rng_has_gauss": np.array(has_gauss),
+                "rng_gaussian": np.array(gaussian), "order": self._order,
+                "index_in_epoch": np.array(self._index_in_epoch),
+                "epochs_completed": np.array(self.epochs_completed)}
+
+    def set_state(self, state):
+        """Resume the data order from ``state()``; a state that does not fit this set changes nothing
+        and raises ``ValueError`` (or ``KeyError`` for a missing array)."""
+        rng = np.random.RandomState()
+        rng.set_state(("MT19937", state["rng_keys"], int(state["rng_position"]), int(state["rng_has_gauss"]),
+                       float(state["rng_gaussian"])))
+        order, index, epochs = (np.array(state["order"]), int(state["index_in_epoch"]),
+                                int(state["epochs_completed"]))
+        if not np.array_equal(np.sort(order), np.arange(self.num_examples)) or not 0 <= index <= len(order):
+            raise ValueError("the data order does not fit a set of %d examples" % self.num_examples)
+        self._rng, self._order, self._index_in_epoch, self.epochs_completed = rng, order, index, epochs
+
 
 def read_data_sets(data_dir=None, one_hot=True, validation_size=5000, seed=None,
                    download=True, verify=True):

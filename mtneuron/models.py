@@ -46,8 +46,9 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
         loss, accuracy = loss_and_accuracy(logits, target)
         optimizer = tf.train.AdamOptimizer(learning_rate)
         gradients = [gradient for gradient, _ in optimizer.compute_gradients(loss, parameters)]
-        train_op = optimizer.apply_gradients(list(zip(gradients, parameters)))  # = minimize(loss)
         measure_names, measures = measurements(model, parameters, inputs, hidden, gradients)
+        with tf.control_dependencies([measures]):  # measure the weights before the step updates them
+            train_op = optimizer.apply_gradients(list(zip(gradients, parameters)))  # = minimize(loss)
         init = tf.global_variables_initializer()
     return BlogGraph(graph, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
                      parameters, forward, optimizer, measures, measure_names)

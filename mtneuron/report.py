@@ -2,11 +2,12 @@
 
 import datetime
 import os
+import warnings
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtneuron import records
+from mtneuron import records, stats
 from mtneuron.files import atomic_path, write_text
 from mtneuron.records import format_rate
 
@@ -36,12 +37,13 @@ SUMMARY = "summary.md"
 DPI = 100
 
 
-def write_report(out_dir, reference_dir=None):
+def write_report(out_dir, reference_dir=None, rates=None):
     """Write both figures and ``summary.md`` for the records in ``out_dir``; return their paths.
 
-    With ``reference_dir``, summary.md also compares every run with the same run there.
+    With ``reference_dir``, summary.md also compares every run with the same run there; with
+    ``rates``, only the runs at those learning rates count.
     """
-    runs = records.load_records(out_dir)
+    runs = [run for run in records.load_records(out_dir) if rates is None or run["learning_rate"] in rates]
     reference = None if reference_dir is None else (reference_dir, records.load_records(reference_dir))
     paths = [os.path.join(out_dir, name) for name in (CURVES_FIGURE, BARS_FIGURE, SUMMARY)]
     save_figure(curves_figure(runs), paths[0])
@@ -58,10 +60,17 @@ def models(runs):
     return [model for model in LABELS if any(run["model"] == model for run in runs)]
 
 
-def find(runs, model, learning_rate):
-    """The record of ``model`` at ``learning_rate``, or None."""
-    return next((run for run in runs
-                 if run["model"] == model and run["learning_rate"] == learning_rate), None)
+def cell(runs, model, learning_rate):
+    """The runs of ``model`` at ``learning_rate``, one per seed, sorted by seed."""
+    return sorted((run for run in runs if run["model"] == model and run["learning_rate"] == learning_rate),
+                  key=lambda run: run["seed"])
+
+
+def seed_counts(runs):
+    """The numbers of seeds per cell, as text: ``10`` or ``5-10``."""
+    counts = sorted({len(cell(runs, model, rate)) for model in models(runs) for rate in learning_rates(runs)}
+                    - {0})
+    return "%d" % counts[0] if len(counts) == 1 else "%d-%d" % (counts[0], counts[-1])
 
 
 def curve(values):
@@ -69,20 +78,45 @@ def curve(values):
     return np.array([np.nan if value is None else value for value in values], dtype=float)
 
 
+def curve_band(cell_runs, key):
+    """Mean, min and max over seeds of the curve ``key``, point by point (runs that diverged stop early)."""
+    length = max(len(run[key]) for run in cell_runs)
+    values = np.full((len(cell_runs), length), np.nan)
+    for row, run in enumerate(cell_runs):
+        values[row, :len(run[key])] = curve(run[key])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN points stay NaN
+        return np.nanmean(values, axis=0), np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+
+
+def plot_band(axis, x, band, model):
+    """A model's mean curve (dashed) and, over several seeds, the band from min to max."""
+    mean, low, high = band
+    axis.plot(x[:len(mean)], mean, linestyle="--", color=COLORS[model], label=LABELS[model])
+    if np.any(high > low):
+        axis.fill_between(x[:len(mean)], low, high, color=COLORS[model], alpha=0.2, linewidth=0)
+
+
+def epochs_axis(cell_runs, key="losses"):
+    """The x values, in epochs, of a cell's curve points."""
+    run = cell_runs[0]
+    length = max(len(other[key]) for other in cell_runs)
+    return np.arange(1, length + 1) * run["average_every"] / run["n_examples"]
+
+
 def curves_figure(runs):
-    """Figure 2: loss (log scale) over accuracy, one column per learning rate, x in epochs."""
+    """Figure 2: loss (log scale) over accuracy, one column per learning rate, x in epochs; over several
+    seeds, the mean curve with a band from the lowest to the highest seed."""
     rates = learning_rates(runs)
     figure = Figure(figsize=(4 * len(rates), 7))
     axes = figure.subplots(2, len(rates), squeeze=False, sharex=True)
     for column, rate in enumerate(rates):
         for model in models(runs):
-            run = find(runs, model, rate)
-            if run is None:
+            cell_runs = cell(runs, model, rate)
+            if not cell_runs:
                 continue
-            epochs = np.arange(1, len(run["losses"]) + 1) * run["average_every"] / run["n_examples"]
-            style = dict(linestyle="--", color=COLORS[model], label=LABELS[model])
-            axes[0, column].plot(epochs, curve(run["losses"]), **style)
-            axes[1, column].plot(epochs, curve(run["accuracies"]), **style)
+            for row, key in enumerate(("losses", "accuracies")):
+                plot_band(axes[row, column], epochs_axis(cell_runs), curve_band(cell_runs, key), model)
         axes[0, column].set_title("learning rate %s" % format_rate(rate))
         axes[0, column].set_yscale("log")
         axes[1, column].set_ylim(0, 1.01)
@@ -93,33 +127,51 @@ def curves_figure(runs):
     axes[1, 0].set_ylabel("accuracy")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
-    figure.suptitle("Learning curves for loss and accuracy (means over every %d training examples)"
-                    % runs[0]["average_every"])
-    figure.tight_layout(rect=(0, 0.05, 1, 0.97))
+    seeds = seed_counts(runs)
+    figure.suptitle("Learning curves for loss and accuracy (means over every %d training examples)%s"
+                    % (runs[0]["average_every"], "" if seeds == "1" else
+                       "\nmean over %s seeds; band: lowest to highest seed" % seeds))
+    figure.tight_layout(rect=(0, 0.05, 1, 0.95))
     return figure
 
 
 def bars_figure(runs):
-    """Figure 3: test accuracy as bars grouped by learning rate, each labelled to 3 decimals."""
+    """Figure 3: mean test accuracy as bars grouped by learning rate, labelled to 3 decimals; over
+    several seeds, each seed as a dot and the 95% interval of the mean as an error bar; the blog's
+    value as a black mark."""
     rates, kinds = learning_rates(runs), models(runs)
-    figure = Figure(figsize=(8, 5))
+    figure = Figure(figsize=(max(8, 1.6 * len(rates)), 5))
     axis = figure.subplots()
     width = 0.8 / len(kinds)
     positions = np.arange(len(rates))
+    blog_label = "blog (one run)"
     for index, model in enumerate(kinds):
-        values = [find(runs, model, rate) for rate in rates]
-        heights = [np.nan if run is None else run["accuracy"] for run in values]
         offsets = positions + (index - (len(kinds) - 1) / 2) * width
-        bars = axis.bar(offsets, heights, width, label=LABELS[model], color=COLORS[model])
-        axis.bar_label(bars, labels=["" if np.isnan(h) else "%.3f" % h for h in heights],
-                       fontsize=8)
+        summaries = [stats.describe([run["accuracy"] for run in cell(runs, model, rate)]) for rate in rates]
+        heights = np.array([summary["mean"] for summary in summaries])
+        errors = np.array([[summary["mean"] - summary["ci95"][0], summary["ci95"][1] - summary["mean"]]
+                           for summary in summaries]).T
+        bars = axis.bar(offsets, heights, width, label=LABELS[model], color=COLORS[model],
+                        yerr=errors if np.isfinite(errors).any() else None, capsize=3)
+        axis.bar_label(bars, labels=["" if np.isnan(h) else "%.3f" % h for h in heights], fontsize=8,
+                       padding=2)
+        for offset, rate in zip(offsets, rates):
+            accuracies = [run["accuracy"] for run in cell(runs, model, rate)]
+            if len(accuracies) > 1:
+                axis.plot(np.full(len(accuracies), offset), accuracies, ".", color="0.3", markersize=3)
+            if (model, rate) in BLOG_TEST_ACCURACY:
+                axis.plot([offset], [BLOG_TEST_ACCURACY[(model, rate)]], "kx", markersize=9,
+                          markeredgewidth=2, label=blog_label)
+                blog_label = None
     axis.set_xticks(positions)
     axis.set_xticklabels([format_rate(rate) for rate in rates])
     axis.set_xlabel("learning rate")
     axis.set_ylabel("test accuracy")
-    axis.set_ylim(0, 1.01)
-    axis.set_title("Test accuracy by learning rate and neuron type")
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(kinds), frameon=False)
+    axis.set_ylim(0, 1.05)
+    seeds = seed_counts(runs)
+    axis.set_title("Test accuracy by learning rate and neuron type" + (
+        "" if seeds == "1" else " (%s seeds: mean, 95%% CI, each seed)" % seeds))
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(kinds) + 1, frameon=False)
     figure.tight_layout()
     return figure
 
@@ -131,18 +183,21 @@ def save_figure(figure, path):
 
 
 def comparison_rows(runs):
-    """Per learning rate and model: blog test accuracy, reproduced, and their difference."""
+    """Per learning rate and model: the blog's test accuracy and the reproduced ones over seeds."""
     rows = []
     for rate in learning_rates(runs):
         for model in models(runs):
-            run = find(runs, model, rate)
-            if run is None:
+            cell_runs = cell(runs, model, rate)
+            if not cell_runs:
                 continue
+            accuracies = [run["accuracy"] for run in cell_runs]
+            summary = stats.describe(accuracies)
             blog = BLOG_TEST_ACCURACY.get((model, rate))
-            rows.append({"learning_rate": rate, "model": model, "blog": blog,
-                         "reproduced": run["accuracy"],
-                         "difference": None if blog is None else run["accuracy"] - blog,
-                         "diverged": run["diverged"]})
+            rows.append({"learning_rate": rate, "model": model, "blog": blog, "summary": summary,
+                         "reproduced": summary["mean"],
+                         "difference": None if blog is None else summary["mean"] - blog,
+                         "place": None if blog is None else stats.place(blog, accuracies),
+                         "diverged": sum(run["diverged"] for run in cell_runs)})
     return rows
 
 
@@ -187,40 +242,69 @@ def _table(header, rows):
 
 
 def test_accuracy_table(runs):
-    """Markdown table: blog test accuracy, reproduced, and difference per learning rate and model."""
-    return _table(
-        ["learning rate", "model", "blog", "reproduced", "difference"],
-        [[format_rate(row["learning_rate"]), LABELS[row["model"]], _cell(row["blog"]),
-          _cell(row["reproduced"]) + (" (diverged)" if row["diverged"] else ""),
-          _cell(row["difference"], "%+.4f")] for row in comparison_rows(runs)])
+    """Markdown table: blog test accuracy, reproduced (mean over seeds) and difference per learning rate
+    and model; over several seeds also sd, range, 95% interval and where the blog's number falls."""
+    several = seed_counts(runs) != "1"
+    header = ["learning rate", "model", "blog", "reproduced", "difference"]
+    if several:
+        header += ["seeds", "sd", "min - max", "95% CI", "the blog's number"]
+    rows = []
+    for row in comparison_rows(runs):
+        summary = row["summary"]
+        cells = [format_rate(row["learning_rate"]), LABELS[row["model"]], _cell(row["blog"]),
+                 _cell(row["reproduced"]) + _diverged(row["diverged"], summary["n"]),
+                 _cell(row["difference"], "%+.4f")]
+        if several:
+            cells += ["%d" % summary["n"], _cell(_finite(summary["sd"])),
+                      "%.4f - %.4f" % (summary["min"], summary["max"]),
+                      "–" if summary["n"] < 2 else "%.4f - %.4f" % summary["ci95"],
+                      "–" if row["place"] is None else row["place"]["text"]]
+        rows.append(cells)
+    return _table(header, rows)
+
+
+def _diverged(count, n):
+    if not count:
+        return ""
+    return " (diverged)" if n == 1 else " (%d of %d diverged)" % (count, n)
+
+
+def _finite(value):
+    return None if value is None or not np.isfinite(value) else value
 
 
 def final_point_table(runs):
-    """Markdown table: the last point of each training curve against the blog's."""
+    """Markdown table: the last point of each training curve (mean over seeds) against the blog's."""
     rows = []
     for row in comparison_rows(runs):
-        run = find(runs, row["model"], row["learning_rate"])
+        cell_runs = cell(runs, row["model"], row["learning_rate"])
         blog_accuracy, blog_loss = BLOG_FINAL_TRAIN.get((row["model"], row["learning_rate"]), (None, None))
         rows.append([format_rate(row["learning_rate"]), LABELS[row["model"]],
-                     _cell(blog_accuracy, "%.3f"), _cell(_last(run["accuracies"]), "%.3f"),
-                     _cell(blog_loss, "%.2f"), _cell(_last(run["losses"]), "%.2f")])
+                     _cell(blog_accuracy, "%.3f"), _cell(_last_mean(cell_runs, "accuracies"), "%.3f"),
+                     _cell(blog_loss, "%.2f"), _cell(_last_mean(cell_runs, "losses"), "%.2f")])
     return _table(["learning rate", "model", "blog accuracy", "accuracy", "blog loss", "loss"], rows)
 
 
+def _last_mean(cell_runs, key):
+    """Mean over seeds of the last point of curve ``key`` (None when no run has a finite one)."""
+    return _finite(stats.describe([_last(run[key]) for run in cell_runs])["mean"])
+
+
 def reference_table(runs, reference_runs):
-    """Markdown table: test accuracy and last curve point of each run beside the reference run's."""
+    """Markdown table: test accuracy and last curve point of each run beside the reference's same run."""
     rows = []
     for run in runs:
-        other = find(reference_runs, run["model"], run["learning_rate"])
+        other = next((candidate for candidate in cell(reference_runs, run["model"], run["learning_rate"])
+                      if candidate["seed"] == run["seed"]), None)
         if other is None:
             continue
-        rows.append([format_rate(run["learning_rate"]), LABELS[run["model"]],
+        rows.append([format_rate(run["learning_rate"]), LABELS[run["model"]], "%d" % run["seed"],
                      "%s / %s" % (other["engine"], run["engine"]),
                      "%.4f / %.4f" % (other["accuracy"], run["accuracy"]),
                      "%+.4f" % (run["accuracy"] - other["accuracy"]),
                      "%.3f / %.3f" % (_last(other["accuracies"]), _last(run["accuracies"])),
                      "%.2f / %.2f" % (_last(other["losses"]), _last(run["losses"]))])
-    return _table(["learning rate", "model", "engines", "test accuracy", "difference",
+    return _table(["learning rate", "model", "seed", "engines", "test accuracy", "difference",
                    "last train accuracy", "last train loss"], rows)
 
 
@@ -239,10 +323,16 @@ def reading(runs):
     if not rows:
         return ["None of these learning rates is one of the blog's, so there is nothing to compare."]
     close = [row for row in rows if abs(row["difference"]) <= AGREEMENT]
+    seeds = seed_counts(runs)
+    if seeds == "1":
+        spread = "Each cell is one run, as in the blog, so seed-to-seed spread is not measured here."
+    else:
+        inside = [row for row in rows if row["summary"]["min"] <= row["blog"] <= row["summary"]["max"]]
+        spread = ("Each reproduced number is the mean of %s seeds; the blog's single run lies within the "
+                  "range of the seeds in %d of %d cells." % (seeds, len(inside), len(rows)))
     findings = ["%d of %d test accuracies are within %.2f of the blog's; the largest difference is "
-                "%+.4f (%s at %s). Each cell is one run, as in the blog, so seed-to-seed spread is "
-                "not measured here." % (
-                    len(close), len(rows), AGREEMENT, *_largest_difference(rows))]
+                "%+.4f (%s at %s). %s" % (
+                    len(close), len(rows), AGREEMENT, *_largest_difference(rows), spread)]
     for rate in sorted({row["learning_rate"] for row in rows}):
         pair = {row["model"]: row for row in rows if row["learning_rate"] == rate}
         if len(pair) < 2:

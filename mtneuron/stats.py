@@ -378,3 +378,59 @@ def equivalence_markdown(result):
               "all show equivalence within their margins; different if any finds a difference it cannot "
               "bound; inconclusive otherwise)." % result["verdict"], ""]
     return "\n".join(lines)
+
+
+def describe(values):
+    """Mean, sd, min, max and the 95% t-interval of the mean of ``values`` (NaN/None dropped).
+
+    With one value the sd and interval are NaN; with none, everything is NaN and ``n`` is 0.
+    """
+    values = _floats(values)
+    values = values[np.isfinite(values)]
+    n = int(values.size)
+    if n == 0:
+        return {"n": 0, "mean": math.nan, "sd": math.nan, "min": math.nan, "max": math.nan,
+                "ci95": (math.nan, math.nan)}
+    mean = float(np.mean(values))
+    sd = float(np.std(values, ddof=1)) if n > 1 else math.nan
+    half_width = float(scipy_stats.t.ppf(1 - ALPHA / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+    return {"n": n, "mean": mean, "sd": sd, "min": float(np.min(values)), "max": float(np.max(values)),
+            "ci95": (mean - half_width, mean + half_width)}
+
+
+def place(value, values):
+    """Where ``value`` falls among ``values``: its percentile (ties count half) and a phrase.
+
+    The phrase says whether it is below or above every value, or inside the range, and
+    whether it lies inside the 95% interval of the mean.
+    """
+    summary = describe(values)
+    finite = _floats(values)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return {"percentile": math.nan, "text": "no finite value to compare with"}
+    percentile = 100.0 * (np.sum(finite < value) + 0.5 * np.sum(finite == value)) / finite.size
+    if value < summary["min"]:
+        where = "below all %d" % summary["n"]
+    elif value > summary["max"]:
+        where = "above all %d" % summary["n"]
+    else:
+        where = "inside the range, percentile %.0f" % percentile
+    low, high = summary["ci95"]
+    if summary["n"] > 1:
+        where += ("; inside" if low <= value <= high else "; outside") + " the 95% CI of the mean"
+    return {"percentile": float(percentile), "text": where}
+
+
+def compare_models(central, multi):
+    """Paired test of ``multi - central`` over seeds (same seed: same data order and initial draws).
+
+    Returns ``paired_test``'s fields plus ``better``: the model whose mean is higher when the
+    t-test finds a difference (p < 0.05), else None.
+    """
+    result = paired_test(central, multi, margin=0.0)
+    better = None
+    if result["t_p"] < ALPHA:
+        better = "multi" if result["mean_difference"] > 0 else "central"
+    result["better"] = better
+    return result

@@ -1,18 +1,26 @@
-"""Run a set of specs in worker processes, one JSON record each, resuming what is done.
+"""Run a set of specs in worker processes or Ray tasks, one JSON record each, resuming what is done.
 
-The parent never imports TensorFlow: each worker process loads MNIST once, builds one
-graph per run and writes its record atomically, so a killed sweep loses only the runs
-that were in flight, and re-running it redoes only those.
+The parent never imports TensorFlow (nor Ray, unless asked for): each worker process loads
+MNIST once, builds one graph per run and writes its record atomically, so a killed sweep
+loses only the runs that were in flight, and re-running it redoes only those.
 """
 
 import concurrent.futures
 import importlib
+import inspect
 import itertools
 import multiprocessing
 import os
+import shutil
+import threading
+import time
+
+from tqdm import tqdm
 
 from mtneuron import records
 from mtneuron.records import BLOG_SEED, RecordError, RunSpec
+
+CHECKPOINTS = "checkpoints"  # OUT/checkpoints/<run>/: the epoch checkpoints of unfinished runs
 
 
 def expand(models, learning_rates, seeds=(BLOG_SEED,), **settings):
@@ -48,47 +56,103 @@ def _differences(record, spec):
                      for key in new if old.get(key) != new[key])
 
 
-def run_sweep(specs, out_dir, data_dir=None, jobs=1, threads=None, progress=True, extra=None):
+def run_sweep(specs, out_dir, data_dir=None, jobs=1, threads=None, progress=True, extra=None,
+              backend="processes", address=None):
     """Train every spec, writing ``out_dir/<spec.filename>`` as each run finishes.
 
     ``jobs`` runs go in parallel, each in its own process with ``threads`` TensorFlow
     threads. ``extra`` (e.g. the command line) is stored in every record. Returns the records.
+    ``backend="ray"`` runs them as Ray tasks instead, on a local instance or the cluster at
+    ``address`` (whose workers must see ``out_dir`` and ``data_dir``: a shared filesystem).
     """
     os.makedirs(out_dir, exist_ok=True)
-    arguments = [(spec, data_dir, out_dir, threads, progress, extra or {}) for spec in specs]
-    if jobs <= 1 or len(specs) <= 1:
-        _init_worker(None)
-        return [_run_one(*argument) for argument in arguments]
-    context = multiprocessing.get_context("spawn")
-    slots = context.Value("i", 0)
-    with concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(jobs, len(specs)), mp_context=context,
-            initializer=_init_worker, initargs=(slots,)) as pool:
-        futures = [pool.submit(_run_one, *argument) for argument in arguments]
-        return [future.result() for future in futures]
+    on_ray = backend == "ray"
+    arguments = [(spec, data_dir, out_dir, threads, progress and not on_ray, extra or {}) for spec in specs]
+    try:
+        if on_ray:
+            return _run_on_ray(arguments, jobs * (threads or 1), threads or 1, address, progress)
+        if jobs <= 1 or len(specs) <= 1:
+            _init_worker(None)
+            return [_run_one(*argument) for argument in arguments]
+        context = multiprocessing.get_context("spawn")
+        slots = context.Value("i", 0)
+        with concurrent.futures.ProcessPoolExecutor(
+                max_workers=min(jobs, len(specs)), mp_context=context,
+                initializer=_init_worker, initargs=(slots, os.getpid())) as pool:
+            futures = [pool.submit(_run_one, *argument) for argument in arguments]
+            return [future.result() for future in futures]
+    finally:
+        try:
+            os.rmdir(os.path.join(out_dir, CHECKPOINTS))  # only when empty: no run left unfinished
+        except OSError:
+            pass
+
+
+def _run_on_ray(arguments, cpus, threads, address, progress):
+    """``_run_one`` per argument tuple as a Ray task of ``threads`` CPUs, on a local instance of
+    ``cpus`` CPUs or the cluster at ``address``; each task writes its record as it finishes."""
+    try:
+        import ray
+    except ImportError:
+        raise ImportError('--backend ray needs Ray: pip install "mtneuron[ray]"') from None
+    started = not ray.is_initialized()
+    if started:
+        # workers on other machines do not inherit our environment, and the kernel choice changes results
+        env = {name: os.environ[name] for name in ("TF_ENABLE_ONEDNN_OPTS",) if name in os.environ}
+        local = {} if address else {"num_cpus": cpus, "include_dashboard": False}
+        ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env}, **local)
+    try:
+        task = ray.remote(num_cpus=threads)(_run_one)
+        results = pending = [task.remote(*argument) for argument in arguments]
+        with tqdm(total=len(results), desc="runs", unit="run", disable=not progress) as bar:
+            while pending:
+                finished, pending = ray.wait(pending, num_returns=1)
+                try:
+                    ray.get(finished)  # a failed run stops the sweep now, with its own error
+                except ray.exceptions.RayTaskError as error:
+                    raise (error.cause or error) from None
+                bar.update(1)
+        return ray.get(results)
+    finally:
+        if started:
+            ray.shutdown()
 
 
 _worker = {"slot": 0, "datasets": {}}
 
 
-def _init_worker(slots):
-    """Give each worker process its own progress-bar line."""
+def _init_worker(slots, sweep_pid=None):
+    """Give each worker process its own progress-bar line, and its end when the sweep ``sweep_pid`` ends."""
     if slots is not None:
         with slots.get_lock():
             _worker["slot"] = slots.value
             slots.value += 1
+        threading.Thread(target=_exit_with_parent, args=(sweep_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent):
+    """End this worker once its sweep process is gone (killed, even by kill -9): an orphan would
+    go on training runs nobody waits for."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _run_one(spec, data_dir, out_dir, threads, progress, extra):
+    """Train ``spec`` (from its last epoch checkpoint, for trainers that keep them) and write its record."""
     from mtneuron import data  # TensorFlow is imported in workers only, by the spec's trainer
 
     if data_dir not in _worker["datasets"]:
         _worker["datasets"][data_dir] = data.read_data_sets(data_dir)
     module, name = spec.trainer.split(":")
-    record = getattr(importlib.import_module(module), name)(
-        spec, _worker["datasets"][data_dir], threads=threads, progress=progress,
-        position=_worker["slot"],
-        tensorboard_dir=os.path.join(out_dir, "tensorboard", spec.filename[:-5]))
+    train = getattr(importlib.import_module(module), name)
+    options = {"threads": threads, "progress": progress, "position": _worker["slot"],
+               "tensorboard_dir": os.path.join(out_dir, "tensorboard", spec.filename[:-5])}
+    checkpoint_dir = os.path.join(out_dir, CHECKPOINTS, spec.filename[:-5])
+    if "checkpoint_dir" in inspect.signature(train).parameters:
+        options["checkpoint_dir"] = checkpoint_dir
+    record = train(spec, _worker["datasets"][data_dir], **options)
     record.update(extra)
     records.write_json(os.path.join(out_dir, spec.filename), record)
+    shutil.rmtree(checkpoint_dir, ignore_errors=True)  # only once the record is safe
     return record

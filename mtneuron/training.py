@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 import mtneuron
 from mtneuron import engine
+from mtneuron.checkpoints import Checkpoints
 from mtneuron.data import DataSet
 from mtneuron.models import build_graph
 from mtneuron.records import SCHEMA_VERSION
@@ -33,34 +34,47 @@ def make_trainer(spec, datasets, threads=None):
     return engine.InGraphTrainer(spec, datasets, session_config(threads), mode=spec.engine)
 
 
-def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, position=0):
+def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, position=0,
+          checkpoint_dir=None):
     """Train and test one blog network with ``spec.engine``; return its run record (a dict).
 
     Every engine sees the examples of ``next_batch(1, shuffle=True)`` from a ``DataSet``
     seeded with ``spec.seed`` (both models see the same order). The mean loss and accuracy
     of every ``spec.average_every`` examples form the curves, and the window means of the
-XX. A non-finite loss ends training and marks
+    per-step measurements are recorded with them. A non-finite loss ends training and marks
     the run ``diverged``; the test accuracy, and the training accuracy on the first
-    ``spec.n_examples`` training examples, are still measured.
+    ``spec.n_examples`` training examples, are still measured. With ``checkpoint_dir`` the run
+    is checkpointed there at the end of every epoch and resumes from its last checkpoint, with
+    the curves and parameters of an uninterrupted run.
     """
     started = time.time()
     trainer = make_trainer(spec, datasets, threads)
     total = spec.n_epochs * spec.n_examples
     curves = Curves(total, spec.filename[:-5], trainer.model.measure_names, tensorboard_dir, progress,
                     position)
-    steps, diverged = 0, False
+    diverged = False
     try:
+        checkpoint = Checkpoints(checkpoint_dir, spec, trainer)
+        measures = len(trainer.model.measure_names)
+        empty = (np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros((0, measures), np.float32))
+        steps, window, earlier = checkpoint.restore(curves) or (0, empty, 0.0)
         while steps < total and not diverged:
-            window = trainer.steps(min(spec.average_every, total - steps))
-            finite = np.isfinite(window[0])
+            # a chunk ends where its window, its epoch or the run ends, whichever comes first
+            chunk = trainer.steps(min(spec.average_every - len(window[0]), total - steps,
+                                      spec.n_examples - steps % spec.n_examples))
+            finite = np.isfinite(chunk[0])
             if not finite.all():
                 diverged, end = True, int(np.argmin(finite)) + 1
-                window = [values[:end] for values in window]
-            steps += len(window[0])
+                chunk = [values[:end] for values in chunk]
+            steps += len(chunk[0])
+            window = [np.concatenate(pair) for pair in zip(window, chunk)]
             if len(window[0]) == spec.average_every or diverged:
                 curves.add(window, steps)
+                window = empty
             curves.advance(steps)
-        train_time = time.time() - started
+            if steps % spec.n_examples == 0 and not diverged:
+                checkpoint.save(curves, steps, window, earlier + time.time() - started)
+        train_time = earlier + time.time() - started
         test_accuracy = trainer.accuracy(datasets.test, spec.test_examples)
         train_accuracy = trainer.accuracy(datasets.train, spec.n_examples)
         curves.scalars(steps, test_accuracy=test_accuracy, train_accuracy=train_accuracy)
@@ -116,14 +130,24 @@ class Curves:
     def add(self, window, examples):
         """Append the means of a window's losses, accuracies (and measures, one row per example)
         as the point at ``examples`` examples trained."""
-        self.losses.append(float(np.mean(window[0])))
-        self.accuracies.append(float(np.mean(window[1])))
         means = np.mean(window[2], axis=0) if self.measurements else ()
-        for measure, mean in zip(self.measurements, means):
-            self.measurements[measure].append(float(mean))
-        self.scalars(examples, loss=self.losses[-1], accuracy=self.accuracies[-1],
-                     **dict(zip(self.measurements, means)))
-        self.bar.set_postfix(loss="%.4g" % self.losses[-1], acc="%.3f" % self.accuracies[-1], refresh=False)
+        self._append(float(np.mean(window[0])), float(np.mean(window[1])),
+                     {measure: float(mean) for measure, mean in zip(self.measurements, means)}, examples)
+
+    def resume(self, losses, accuracies, measurements, every):
+        """Start from a checkpoint's points, one every ``every`` examples, writing their scalars again."""
+        for index, (loss, accuracy) in enumerate(zip(losses, accuracies)):
+            point = {measure: measurements[measure][index] for measure in self.measurements}
+            self._append(loss, accuracy, point, (index + 1) * every)
+
+    def _append(self, loss, accuracy, measures, examples):
+        """Append one point of every curve, at ``examples`` examples trained."""
+        self.losses.append(loss)
+        self.accuracies.append(accuracy)
+        for measure, value in measures.items():
+            self.measurements[measure].append(value)
+        self.scalars(examples, loss=loss, accuracy=accuracy, **measures)
+        self.bar.set_postfix(loss="%.4g" % loss, acc="%.3f" % accuracy, refresh=False)
 
     def advance(self, examples):
         """Move the progress bar to ``examples`` examples trained."""

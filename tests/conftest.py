@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mtneuron import data
-from tests.helpers import QUICK_ARGS, run_script
+from tests.helpers import CLAIMS_SCRIPT, QUICK_ARGS, QUICK_CLAIMS_ARGS, run_script
 
 TinyMnist = collections.namedtuple(
     "TinyMnist", ["directory", "train_images", "train_labels", "test_images", "test_labels",
@@ -93,3 +93,13 @@ def quick_results(mnist_dir, tmp_path_factory):
     result = run_script(QUICK_ARGS + ["--out", out, "--jobs", "2"], mnist_dir)
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def quick_claims(mnist_dir, tmp_path_factory):
+    """``(runs directory, claims.md)`` of a quick claims study (3 seeds at 2 rates, 1 seed at 0.1)."""
+    out = tmp_path_factory.mktemp("quick_claims")
+    paths = ["--out", str(out / "claims"), "--report", str(out / "claims.md")]
+    result = run_script(QUICK_CLAIMS_ARGS + paths, mnist_dir, CLAIMS_SCRIPT)
+    assert result.returncode == 0, result.stderr
+    return str(out / "claims"), str(out / "claims.md")

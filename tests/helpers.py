@@ -10,17 +10,21 @@ from mtneuron.data import DataSet, Datasets, one_hot_encode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "reproduce_blog.py")
+CLAIMS_SCRIPT = os.path.join(ROOT, "scripts", "claims.py")
+QUICK_CLAIMS_ARGS = ["--learning-rates", "0.001", "0.01", "--seeds", "1-3", "--grid-rates", "0.001", "0.1",
+                     "--grid-seeds", "1", "--epochs", "1", "--examples-per-epoch", "220", "--test-examples",
+                     "100", "--no-progress"]
 QUICK_ARGS = ["--learning-rates", "0.001", "0.01", "--epochs", "2", "--examples-per-epoch", "220",
               "--test-examples", "100", "--no-progress"]
 
 
-def run_script(args, data_dir):
-    """Run scripts/reproduce_blog.py with ``args`` and MNIST from ``data_dir`` (None: unset)."""
+def run_script(args, data_dir, script=SCRIPT):
+    """Run ``script`` (scripts/reproduce_blog.py) with ``args`` and MNIST from ``data_dir`` (None: unset)."""
     env = dict(os.environ)
     env.pop("MTNEURON_DATA", None)
     if data_dir is not None:
         env["MTNEURON_DATA"] = data_dir
-    return subprocess.run([sys.executable, SCRIPT] + args, capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, script] + args, capture_output=True, text=True, env=env,
                           cwd=ROOT, timeout=900)
 
 
@@ -39,3 +43,23 @@ def synthetic(n=60, seed=0, poison=False):
 def synthetic_datasets(**kwargs):
     """Synthetic train and test sets shaped like MNIST; ``poison=True`` makes every loss NaN."""
     return Datasets(train=synthetic(**kwargs), validation=None, test=synthetic(n=30, seed=1))
+
+
+def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measures=None, points=4):
+    """A complete run record with flat curves, made without training (for report and claims tests)."""
+    from mtneuron.records import SCHEMA_VERSION, RunSpec
+
+    spec = RunSpec(model=model, learning_rate=learning_rate, seed=seed, engine="fast")
+    return {
+        "n_examples": spec.n_examples, "n_epochs": spec.n_epochs, "learning_rate": learning_rate,
+        "losses": [loss] * points, "accuracies": [accuracy] * points, "accuracy": accuracy,
+        "train_accuracy": accuracy + gap, "train_test_gap": gap,
+        "measurements": {name: [value] * points for name, value in (measures or {}).items()},
+        "model": model, "seed": seed, "hidden_sizes": [251, 87], "engine": "fast",
+        "average_every": spec.n_examples * spec.n_epochs // points, "test_examples": 10000,
+        "steps": spec.n_examples * spec.n_epochs, "diverged": False, "examples_per_second": 5000.0,
+        "train_time_s": 40.0, "wall_time_s": 45.0, "started_at": 1.7e9 + seed,
+        "finished_at": 1.7e9 + seed + 45,
+        "threads": 1, "command": "python scripts/claims.py", "spec": spec.to_dict(),
+        "schema_version": SCHEMA_VERSION, "status": "complete",
+    }

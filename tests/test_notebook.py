@@ -1,23 +1,35 @@
-"""notebooks/comparison.ipynb executes headless on a quick results directory."""
+"""The notebooks execute headless on quick results directories."""
 
 import os
 
 import nbclient
 import nbformat
 
+from mtneuron import claims
 from tests.helpers import ROOT
 
 
-def test_comparison_notebook_executes(quick_results, monkeypatch):
-    monkeypatch.setenv("MTNEURON_RESULTS", quick_results)
+def execute(name, variable, results, monkeypatch):
+    """Run ``notebooks/name`` on ``results`` (passed in ``variable``); return its images and Markdown."""
+    monkeypatch.setenv(variable, results)
     notebook_dir = os.path.join(ROOT, "notebooks")
-    notebook = nbformat.read(os.path.join(notebook_dir, "comparison.ipynb"), as_version=4)
+    notebook = nbformat.read(os.path.join(notebook_dir, name), as_version=4)
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": notebook_dir}}).execute()
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [output for output in outputs if output.output_type == "error"]
     images = [output for output in outputs if "image/png" in output.get("data", {})]
+    return images, "\n".join(output.get("data", {}).get("text/markdown", "") for output in outputs)
+
+
+def test_comparison_notebook_executes(quick_results, monkeypatch):
+    images, text = execute("comparison.ipynb", "MTNEURON_RESULTS", quick_results, monkeypatch)
     assert len(images) == 2
-    text = "\n".join(output.get("data", {}).get("text/markdown", "") for output in outputs)
     assert "| 0.001 | Central-threshold | 0.8958 |" in text and "Read **4 runs**" in text
     assert "the blog's better model was" in text
+
+
+def test_claims_notebook_executes(quick_claims, monkeypatch):
+    images, text = execute("claims.ipynb", "MTNEURON_CLAIMS_RESULTS", quick_claims[0], monkeypatch)
+    assert len(images) == 3 + len(claims.FAMILIES)  # Figures 3 and 2, the grid, one per measurement
+    assert "Read **14 runs**" in text and text.count("**Verdict: ") == 6

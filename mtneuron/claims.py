@@ -1,0 +1,340 @@
+"""The claims study: do the blog's six claims hold over seeds and a wide learning-rate grid?
+
+Everything is computed from run records (``reproduce_blog.py --seeds ...``): the figures, the
+numbers and each verdict, by the rules stated next to the verdict in ``claims.md``.
+Models are compared seed by seed (a seed fixes both models' data order and initial draws).
+"""
+
+import math
+import os
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from mtneuron import records, report, stats
+from mtneuron.files import write_text
+from mtneuron.records import format_rate
+from mtneuron.report import COLORS, FAILED, LABELS
+
+BLOG_RATES = (0.0005, 0.001, 0.005, 0.01)
+HIGH_RATES = (0.005, 0.01)
+GRID_RATES = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+TRAINS_WELL = 0.8  # mean test accuracy from which a model "performs well"
+MUCH_LOWER = 2.0  # "much lower" loss: at least this factor
+SMALL_GAP = 0.02  # a train-test accuracy gap up to this is "no overfitting"
+DEGRADED = 0.1  # a mean test accuracy this far below the model's best counts as degraded
+SUPPORTED, NOT_SUPPORTED, MIXED = "supported", "not supported", "mixed"
+FAMILIES = (  # measurement family: (file name, what it is)
+    ("units_nonzero", "fraction of hidden units with non-zero output"),
+    ("units_positive", "fraction of hidden units with positive output"),
+    ("synapses_positive", "fraction of synapses with W_ji x_i > 0 (multi-threshold layers)"),
+    ("gradient_nonzero", "fraction of non-zero entries of each weight gradient"),
+)
+GRID_FIGURE = "test_accuracy_vs_learning_rate.png"
+
+
+def figure_name(family):
+    return "measurement_%s.png" % family
+
+
+def write_claims(out_dir, report_path):
+    """Write the claims figures and the blog report of the blog's learning rates (summary.md, Figures 2
+    and 3) into ``out_dir``, and ``report_path`` (claims.md); return the paths."""
+    runs = records.load_records(out_dir)
+    paths = report.write_report(out_dir, rates=BLOG_RATES) + [os.path.join(out_dir, GRID_FIGURE)]
+    report.save_figure(grid_figure(runs), paths[-1])
+    for family, description in FAMILIES:
+        if measurement_names(runs, family):
+            paths.append(os.path.join(out_dir, figure_name(family)))
+            report.save_figure(measurement_figure(runs, family, description), paths[-1])
+    figures = os.path.relpath(out_dir, os.path.dirname(os.path.abspath(report_path)) or ".")
+    write_text(report_path, claims_markdown(runs, figures))
+    return paths + [report_path]
+
+
+def measured(runs):
+    """The runs that carry measurements (records from before measurements existed do not)."""
+    return [run for run in runs if run.get("measurements")]
+
+
+def measurement_names(runs, family):
+    return sorted({name for run in measured(runs) for name in run["measurements"]
+                   if name.startswith(family + "_")})
+
+
+def over_training(run, name):
+    """A measurement's mean over a run's training (all its 1,100-example windows)."""
+    values = report.curve(run["measurements"].get(name, []))
+    values = values[np.isfinite(values)]
+    return float(np.mean(values)) if values.size else math.nan
+
+
+def paired(runs, rate, value):
+    """``(central, multi)`` lists of ``value(run)`` over the seeds both models have at ``rate``."""
+    central = {run["seed"]: run for run in report.cell(runs, "central", rate)}
+    multi = {run["seed"]: run for run in report.cell(runs, "multi", rate)}
+    seeds = sorted(set(central) & set(multi))
+    return [value(central[seed]) for seed in seeds], [value(multi[seed]) for seed in seeds]
+
+
+def grid_figure(runs):
+    """Test accuracy and train-test gap against the learning rate: mean line, min-max band, each seed."""
+    figure = Figure(figsize=(11, 4.5))
+    axes = figure.subplots(1, 2)
+    for axis, (key, label) in zip(axes, (("accuracy", "test accuracy"),
+                                         ("train_test_gap", "training minus test accuracy"))):
+        for model in report.models(runs):
+            rates = [rate for rate in report.learning_rates(runs) if report.cell(runs, model, rate)]
+            summaries = [stats.describe([run.get(key) for run in report.cell(runs, model, rate)])
+                         for rate in rates]
+            axis.plot(rates, [s["mean"] for s in summaries], "o-", color=COLORS[model], label=LABELS[model])
+            axis.fill_between(rates, [s["min"] for s in summaries], [s["max"] for s in summaries],
+                              color=COLORS[model], alpha=0.2, linewidth=0)
+            for rate in rates:
+                values = [run.get(key) for run in report.cell(runs, model, rate)]
+                axis.plot([rate] * len(values), values, ".", color=COLORS[model], markersize=3, alpha=0.6)
+        axis.set_xscale("log")
+        axis.set_xlabel("learning rate")
+        axis.set_ylabel(label)
+    axes[0].set_ylim(0, 1.01)
+    axes[0].axhline(FAILED, color="0.6", linewidth=0.8, linestyle=":")
+    axes[0].legend(loc="lower left", frameon=False)
+    figure.suptitle("Test accuracy and overfitting over learning rates (%s seeds; line: mean, band: lowest "
+                    "to highest seed, dots: seeds)" % report.seed_counts(runs))
+    figure.tight_layout(rect=(0, 0, 1, 0.94))
+    return figure
+
+
+def measurement_figure(runs, family, description):
+    """One measurement family during training: a row per layer, a column per blog learning rate, both
+    models in each panel (mean over seeds, band from lowest to highest seed)."""
+    runs = measured(runs)
+    names = measurement_names(runs, family)
+    rates = [rate for rate in report.learning_rates(runs) if rate in BLOG_RATES]
+    rates = rates or report.learning_rates(runs)
+    figure = Figure(figsize=(3.6 * len(rates), 2.8 * len(names) + 1))
+    axes = figure.subplots(len(names), len(rates), squeeze=False, sharex=True, sharey="row")
+    for row, name in enumerate(names):
+        for column, rate in enumerate(rates):
+            axis = axes[row, column]
+            for model in report.models(runs):
+                cell_runs = [run for run in report.cell(runs, model, rate) if name in run["measurements"]]
+                if cell_runs:
+                    values = [{"points": run["measurements"][name]} for run in cell_runs]
+                    report.plot_band(axis, report.epochs_axis(cell_runs),
+                                     report.curve_band(values, "points"), model)
+            axis.set_title("%s, learning rate %s" % (name, format_rate(rate)), fontsize=9)
+            axis.set_ylim(-0.02, 1.02)
+        axes[row, 0].set_ylabel("fraction")
+    for axis in axes[-1]:
+        axis.set_xlabel("epoch")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    figure.suptitle("%s during training (means over every %d examples; %s seeds)"
+                    % (description.capitalize(), runs[0]["average_every"], report.seed_counts(runs)))
+    figure.tight_layout(rect=(0, 0.05, 1, 0.95))
+    return figure
+
+
+def _verdict(passed, total):
+    if total and passed == total:
+        return SUPPORTED
+    return MIXED if passed else NOT_SUPPORTED
+
+
+def _test_text(result, pattern="%.4f"):
+    return ("multi - central = %s (95%% CI %s to %s), paired t-test p = %s, Wilcoxon p = %s, %d seeds"
+            % (pattern % result["mean_difference"], pattern % result["ci95"][0], pattern % result["ci95"][1],
+               _p(result["t_p"]), _p(result["wilcoxon_p"]), result["n"]))
+
+
+def _p(value):
+    return "–" if not np.isfinite(value) else ("%.2g" % value if value >= 1e-4 else "%.1e" % value)
+
+
+def _mean_text(values):
+    summary = stats.describe(values)
+    return "%.4f ± %.4f" % (summary["mean"], summary["sd"] if summary["n"] > 1 else 0.0)
+
+
+def claim_robust(runs):
+    """C1: at the high learning rates, multi-threshold's test accuracy beats central's (paired by seed)."""
+    lines, passed, rates = [], 0, [rate for rate in HIGH_RATES if report.cell(runs, "multi", rate)]
+    for rate in rates:
+        central, multi = paired(runs, rate, lambda run: run["accuracy"])
+        result = stats.compare_models(central, multi)
+        passed += result["better"] == "multi"
+        lines.append("learning rate %s: test accuracy central %s, multi %s; %s."
+                     % (format_rate(rate), _mean_text(central), _mean_text(multi), _test_text(result)))
+    rule = ("supported if multi-threshold's test accuracy is higher at both 0.005 and 0.01 (paired t-test "
+            "p < 0.05), mixed if at one, not supported otherwise")
+    return _verdict(passed, len(rates)), rule, lines
+
+
+def _collapse(runs, model):
+    """``(best rate, best mean, first rate above the best where the mean is below FAILED or None, means)``."""
+    means = {rate: stats.describe([run["accuracy"] for run in report.cell(runs, model, rate)])["mean"]
+             for rate in report.learning_rates(runs) if report.cell(runs, model, rate)}
+    best = max(means, key=means.get)
+    collapse = next((rate for rate in sorted(means) if rate > best and means[rate] < FAILED), None)
+    return best, means[best], collapse, means
+
+
+def claim_shift(runs):
+    """C2: is multi-threshold's robustness only a shift, so that it collapses at higher learning rates too?"""
+    found = {model: _collapse(runs, model) for model in report.models(runs)}
+    lines = []
+    for model, (best, best_mean, collapse, means) in found.items():
+        lines.append("%s: best mean test accuracy %.4f at %s; %s. Means: %s." % (
+            LABELS[model], best_mean, format_rate(best),
+            "first below %.1f at %s" % (FAILED, format_rate(collapse)) if collapse else
+            "never below %.1f up to %s" % (FAILED, format_rate(max(means))),
+            ", ".join("%s: %.3f" % (format_rate(rate), mean) for rate, mean in sorted(means.items()))))
+    best, best_mean, collapse, means = found["multi"]
+    central_collapse = found["central"][2] if "central" in found else None
+    worst_above = min((mean for rate, mean in means.items() if rate > best), default=best_mean)
+    if collapse is not None:
+        verdict = SUPPORTED
+        if central_collapse:
+            lines.append("The collapse moves from %s (central) to %s (multi): a shift by a factor of %g." % (
+                format_rate(central_collapse), format_rate(collapse), collapse / central_collapse))
+    else:
+        verdict = MIXED if best_mean - worst_above > DEGRADED else NOT_SUPPORTED
+    rule = ("supported (only a shift) if multi-threshold's mean test accuracy falls below %.1f at some "
+            "learning rate above its best within the grid; mixed if it only degrades by more than %.1f; "
+            "not supported if it holds up to the largest rate tried" % (FAILED, DEGRADED))
+    return verdict, rule, lines
+
+
+def _log_loss(run):
+    last = run["losses"][-1] if run["losses"] else None
+    return math.log10(last) if last is not None and math.isfinite(last) and last > 0 else math.nan
+
+
+def claim_loss(runs):
+    """C3: where central-threshold trains well, its final training loss is much lower than multi's."""
+    lines, passed, good = [], 0, []
+    for rate in report.learning_rates(runs):
+        central_runs = report.cell(runs, "central", rate)
+        if rate in BLOG_RATES and central_runs and stats.describe(
+                [run["accuracy"] for run in central_runs])["mean"] >= TRAINS_WELL:
+            good.append(rate)
+    for rate in good:
+        central, multi = paired(runs, rate, _log_loss)
+        result = stats.compare_models(central, multi)
+        much = result["better"] == "multi" and result["mean_difference"] >= math.log10(MUCH_LOWER)
+        passed += much
+        ratio = 10 ** result["mean_difference"]
+        central_curve = report.curve_band(report.cell(runs, "central", rate), "losses")[0]
+        multi_curve = report.curve_band(report.cell(runs, "multi", rate), "losses")[0]
+        length = min(len(central_curve), len(multi_curve))
+        below = np.mean(central_curve[:length] < multi_curve[:length])
+        lines.append("learning rate %s: final-window loss, geometric mean ratio multi/central %.3g; "
+                     "log10 %s; central's mean loss curve is below multi's at %.0f%% of the %d points."
+                     % (format_rate(rate), ratio, _test_text(result, "%.3f"), 100 * below, length))
+    if not good:
+        lines.append("central-threshold reaches a mean test accuracy of %.1f at none of the blog's learning "
+                     "rates, so the claim has nothing to apply to." % TRAINS_WELL)
+    rule = ("at each blog learning rate where central-threshold's mean test accuracy is at least %.1f: "
+            "supported if its final-window training loss is at least %gx lower than multi-threshold's "
+            "(paired t-test on log10 loss, p < 0.05) at all of them, mixed if at some"
+            % (TRAINS_WELL, MUCH_LOWER))
+    return _verdict(passed, len(good)), rule, lines
+
+
+def _claim_more(runs, family, what):
+    """Multi-threshold's measurement is higher than central's, for every layer at every blog rate."""
+    runs = measured(runs)
+    lines, passed, total = [], 0, 0
+    names = measurement_names(runs, family)
+    for rate in [rate for rate in BLOG_RATES if report.cell(runs, "multi", rate)]:
+        for name in names:
+            central, multi = paired(runs, rate, lambda run, name=name: over_training(run, name))
+            result = stats.compare_models(central, multi)
+            total += 1
+            passed += result["better"] == "multi"
+            lines.append("learning rate %s, %s (mean over training): central %s, multi %s; %s."
+                         % (format_rate(rate), name, _mean_text(central), _mean_text(multi),
+                            _test_text(result)))
+    rule = ("supported if multi-threshold's %s, averaged over training, is higher than central-threshold's "
+            "for every layer at every blog learning rate (paired t-test p < 0.05), mixed if for some, not "
+            "supported if for none" % what)
+    return _verdict(passed, total), rule, lines
+
+
+def claim_sparsity(runs):
+    """C4: multi-threshold neurons fire less sparsely (more units with non-zero output)."""
+    verdict, rule, lines = _claim_more(runs, "units_nonzero", "fraction of units with non-zero output")
+    for rate in [rate for rate in BLOG_RATES if report.cell(measured(runs), "multi", rate)]:
+        for name in measurement_names(runs, "synapses_positive"):
+            values = [over_training(run, name) for run in report.cell(measured(runs), "multi", rate)]
+            lines.append("context, learning rate %s: multi-threshold %s (synapses passing signal) %s."
+                         % (format_rate(rate), name, _mean_text(values)))
+    return verdict, rule, lines
+
+
+def claim_gradients(runs):
+    """C5: more weights are updated at each step (a larger fraction of non-zero gradient entries)."""
+    return _claim_more(runs, "gradient_nonzero", "fraction of non-zero weight-gradient entries")
+
+
+def claim_overfitting(runs):
+    """C6: multi-threshold does not overfit: its train-test accuracy gap stays small where it trains."""
+    lines, passed, rates = [], 0, []
+    for rate in [rate for rate in BLOG_RATES if report.cell(runs, "multi", rate)]:
+        multi_runs = [run for run in report.cell(runs, "multi", rate) if "train_test_gap" in run]
+        if not multi_runs or stats.describe([run["accuracy"] for run in multi_runs])["mean"] < FAILED:
+            continue
+        rates.append(rate)
+        central, multi = paired(runs, rate, lambda run: run.get("train_test_gap"))
+        gap = stats.describe([run["train_test_gap"] for run in multi_runs])
+        passed += gap["mean"] <= SMALL_GAP
+        lines.append("learning rate %s: train - test accuracy, multi %s (max %.4f), central %s; %s."
+                     % (format_rate(rate), _mean_text([run["train_test_gap"] for run in multi_runs]),
+                        gap["max"], _mean_text(central), _test_text(stats.compare_models(central, multi))))
+    rule = ("at each blog learning rate where multi-threshold trains (mean test accuracy >= %.1f): supported "
+            "if its mean gap between training accuracy (on the 55,000 training examples, after training) "
+            "and test accuracy is at most %.2f at all of them, mixed if at some" % (FAILED, SMALL_GAP))
+    return _verdict(passed, len(rates)), rule, lines
+
+
+CLAIMS = (  # id, the blog's claim, its test, the figure that shows it
+    ("C1", "The multi-threshold model is more robust to high learning rates (0.005, 0.01).",
+     claim_robust, report.BARS_FIGURE),
+    ("C2", "The blog's open question: is that robustness only a shift, so that multi-threshold "
+           "collapses too at even higher learning rates?", claim_shift, GRID_FIGURE),
+    ("C3", "When the central model trains well, its loss is much lower than the multi model's.",
+     claim_loss, report.CURVES_FIGURE),
+    ("C4", "Multi-threshold neurons fire less sparsely (\"greatly reduce the sparsity\").",
+     claim_sparsity, figure_name("units_nonzero")),
+    ("C5", "More weights are updated at each step (fewer zero gradients).", claim_gradients,
+     figure_name("gradient_nonzero")),
+    ("C6", "Multi-threshold does not overfit (train vs test gap).", claim_overfitting, GRID_FIGURE),
+)
+
+
+def claims_markdown(runs, figures="."):
+    """``claims.md``: each claim with its measurement, figure, rule and verdict; provenance last."""
+    grid = report.learning_rates(runs)
+    blog_seeds = sorted({run["seed"] for run in runs if run["learning_rate"] in BLOG_RATES})
+    lines = ["# Do the blog's claims hold?", "",
+             "%d runs: both models at %d learning rates (%s), %s seeds per cell (%d seeds at the blog's four "
+             "rates); the blog's setup otherwise (784-251-87-10, batch size 1, Adam, %s epochs of %s "
+             "examples). Each run records its curves and, every %d examples, the mean of per-step "
+             "measurements. Models are compared seed by seed. Figures are in `%s/`." % (
+                 len(runs), len(grid), ", ".join(format_rate(rate) for rate in grid),
+                 report.seed_counts(runs), len(blog_seeds), _values(runs, "n_epochs"),
+                 _values(runs, "n_examples"), runs[0]["average_every"], figures), "",
+             "| claim | verdict |", "|---|---|"]
+    results = [(claim_id, text, test(runs), figure) for claim_id, text, test, figure in CLAIMS]
+    lines += ["| %s: %s | **%s** |" % (claim_id, text, result[0]) for claim_id, text, result, _ in results]
+    for claim_id, text, (verdict, rule, findings), figure in results:
+        lines += ["", "## %s: %s" % (claim_id, text), "", "**Verdict: %s.** Rule: %s." % (verdict, rule), ""]
+        lines += ["- " + finding for finding in findings]
+        lines += ["", "Figure: `%s`." % os.path.join(figures, figure)]
+    lines += ["", "## Provenance", ""] + ["- " + fact for fact in report.provenance(runs)] + [""]
+    return "\n".join(lines)
+
+
+def _values(runs, key):
+    return "/".join(str(value) for value in sorted({run[key] for run in runs}))

@@ -1,0 +1,123 @@
+"""The claims study: aggregation over seeds, the verdict rules, claims.md and its figures."""
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+from mtneuron import claims, records, report, stats
+from tests.helpers import fake_record
+
+RATES = (0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1)
+CENTRAL = {"units_nonzero_1": 0.5, "units_nonzero_2": 0.4, "units_positive_1": 0.5, "units_positive_2": 0.4,
+           "gradient_nonzero_W_01": 0.06,
+           "gradient_nonzero_W_12": 0.1, "gradient_nonzero_W_23": 0.05}
+MULTI = {"synapses_positive_1": 0.09, "synapses_positive_2": 0.48, "units_nonzero_1": 1.0,
+         "units_nonzero_2": 1.0, "units_positive_1": 0.9, "units_positive_2": 0.8,
+         "gradient_nonzero_W_01": 0.07, "gradient_nonzero_W_12": 0.4,
+         "gradient_nonzero_W_23": 0.17}
+
+
+def blog_like(seeds=range(1, 6), multi_collapse=0.05, multi_low=0.1):
+    """Records shaped like the blog's story: central fails from 0.005, multi from ``multi_collapse``."""
+    rng = np.random.RandomState(0)
+    runs = []
+    for seed in seeds:
+        for rate in RATES:
+            noise = rng.normal(0, 0.005, 2)
+            central = (0.9 if rate < 0.005 else 0.1) + noise[0]
+            multi = (0.9 if rate < multi_collapse else multi_low) + noise[1]
+            runs.append(fake_record("central", rate, seed, central, loss=0.3 + noise[0], gap=0.03,
+                                    measures=CENTRAL))
+            runs.append(fake_record("multi", rate, seed, multi, loss=30.0 + noise[1],
+                                    gap=0.005 + noise[1] / 10, measures=MULTI))
+    return runs
+
+
+def verdicts(runs):
+    return {claim_id: test(runs)[0] for claim_id, _, test, _ in claims.CLAIMS}
+
+
+def test_the_blogs_story_supports_every_claim():
+    assert verdicts(blog_like()) == dict.fromkeys(("C1", "C2", "C3", "C4", "C5", "C6"), claims.SUPPORTED)
+
+
+def test_shift_question_distinguishes_collapse_degradation_and_robustness():
+    assert claims.claim_shift(blog_like(multi_collapse=1.0))[0] == claims.NOT_SUPPORTED
+    assert claims.claim_shift(blog_like(multi_low=0.7))[0] == claims.MIXED
+    verdict, _, lines = claims.claim_shift(blog_like())
+    assert verdict == claims.SUPPORTED and "a shift by a factor of 10" in lines[-1]
+
+
+def test_claims_that_the_data_contradict_are_not_supported():
+    runs = blog_like()
+    for run in runs:  # multi no better at high rates, no denser, no more gradients, overfitting
+        if run["model"] == "multi":
+            run["accuracy"] = run["accuracy"] if run["learning_rate"] < 0.005 else 0.1 + run["seed"] / 1000
+            run["measurements"] = {name: [value / 10] * 4 for name, value in MULTI.items()}
+            run["train_test_gap"] = 0.1
+    result = verdicts(runs)
+    assert [result[claim] for claim in ("C1", "C4", "C5", "C6")] == [claims.NOT_SUPPORTED] * 4
+
+
+def test_write_claims_makes_the_report_and_every_figure(tmp_path):
+    out = tmp_path / "claims"
+    out.mkdir()
+    for run in blog_like(seeds=range(1, 4)):
+        records.write_json(str(out / records.spec_of(run).filename), run)
+    paths = claims.write_claims(str(out), str(tmp_path / "claims.md"))
+    assert all(os.path.getsize(path) > 0 for path in paths)
+    names = {os.path.basename(path) for path in paths}
+    assert {claims.GRID_FIGURE, report.CURVES_FIGURE, report.BARS_FIGURE, report.SUMMARY} <= names
+    assert {claims.figure_name(family) for family, _ in claims.FAMILIES} <= names
+    text = (tmp_path / "claims.md").read_text()
+    assert text.count("**Verdict: supported.**") == 6 and "`claims/%s`" % claims.GRID_FIGURE in text
+    assert "42 runs" in text and "3 seeds per cell" in text
+    summary = (out / report.SUMMARY).read_text()  # the blog report covers the blog's four rates only
+    assert "| 0.01 | Multi-threshold | 0.7730 |" in summary and "| 0.1 |" not in summary
+
+
+def test_describe_and_place():
+    summary = stats.describe([1.0, 2.0, 3.0, None])
+    assert [summary[key] for key in ("n", "mean", "sd", "min", "max")] == [3, 2.0, 1.0, 1.0, 3.0]
+    assert summary["ci95"] == pytest.approx((2 - 4.302653 / math.sqrt(3), 2 + 4.302653 / math.sqrt(3)))
+    single = stats.describe([0.5])
+    assert single["n"] == 1 and math.isnan(single["sd"]) and math.isnan(single["ci95"][0])
+    assert stats.place(0.0, [1, 2, 3])["text"].startswith("below all 3")
+    assert stats.place(9.0, [1, 2, 3])["text"].startswith("above all 3")
+    inside = stats.place(2.0, [1, 2, 3])
+    assert inside["percentile"] == 50.0 and "inside the 95% CI" in inside["text"]
+
+
+def test_compare_models_names_the_better_model_only_when_the_test_says_so():
+    assert stats.compare_models([0.1, 0.2, 0.15, 0.12], [0.9, 0.91, 0.88, 0.9])["better"] == "multi"
+    assert stats.compare_models([0.5, 0.6, 0.4, 0.55], [0.52, 0.58, 0.41, 0.56])["better"] is None
+
+
+def test_multi_seed_summary_places_every_blog_number(tmp_path):
+    runs = [run for run in blog_like(seeds=range(1, 4)) if run["learning_rate"] in claims.BLOG_RATES]
+    text = report.summary_markdown(runs)
+    assert "| seeds | sd | min - max | 95% CI | the blog's number |" in text
+    assert text.count("| 3 |") == 8 and "below all 3" in text and "mean of 3 seeds" in text
+    report.save_figure(report.bars_figure(runs), str(tmp_path / "bars.png"))
+    report.save_figure(report.curves_figure(runs), str(tmp_path / "curves.png"))
+    assert os.path.getsize(tmp_path / "bars.png") > 0 and os.path.getsize(tmp_path / "curves.png") > 0
+
+
+def test_claims_command_runs_the_study_and_writes_the_verdicts(quick_claims):
+    out, report_path = quick_claims
+    runs = records.load_records(out)
+    assert len(runs) == 14  # 2 models x (2 rates x 3 seeds + 0.1 x 1 seed)
+    assert {run["seed"] for run in runs if run["learning_rate"] == 0.01} == {1, 2, 3}
+    assert all(run["measurements"] and "train_test_gap" in run for run in runs)
+    with open(report_path) as stream:
+        text = stream.read()
+    assert text.count("**Verdict: ") == 6 and "14 runs" in text and "python scripts/claims.py" in text
+    assert os.path.exists(os.path.join(out, claims.GRID_FIGURE))
+
+
+def test_claims_command_fails_in_one_line_on_an_empty_directory(tmp_path):
+    from mtneuron.cli import claims_study
+
+    assert claims_study(["--report-only", "--out", str(tmp_path), "--report", str(tmp_path / "c.md")]) == 1
