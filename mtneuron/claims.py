@@ -242,11 +242,11 @@ def claim_loss(runs):
     return _verdict(passed, len(good)), rule, lines
 
 
-def _claim_more(runs, family, what):
-    """Multi-threshold's measurement is higher than central's, for every layer at every blog rate."""
+def _claim_more(runs, families, what):
+    """Multi-threshold's measurements are higher than central's, for every layer at every blog rate."""
     runs = measured(runs)
     lines, passed, total = [], 0, 0
-    names = measurement_names(runs, family)
+    names = [name for family in families for name in measurement_names(runs, family)]
     for rate in [rate for rate in BLOG_RATES if report.cell(runs, "multi", rate)]:
         for name in names:
             central, multi = paired(runs, rate, lambda run, name=name: over_training(run, name))
@@ -256,15 +256,16 @@ def _claim_more(runs, family, what):
             lines.append("learning rate %s, %s (mean over training): central %s, multi %s; %s."
                          % (format_rate(rate), name, _mean_text(central), _mean_text(multi),
                             _test_text(result)))
-    rule = ("supported if multi-threshold's %s, averaged over training, is higher than central-threshold's "
+    rule = ("supported if multi-threshold's %s, averaged over training, are higher than central-threshold's "
             "for every layer at every blog learning rate (paired t-test p < 0.05), mixed if for some, not "
             "supported if for none" % what)
     return _verdict(passed, total), rule, lines
 
 
 def claim_sparsity(runs):
-    """C4: multi-threshold neurons fire less sparsely (more units with non-zero output)."""
-    verdict, rule, lines = _claim_more(runs, "units_nonzero", "fraction of units with non-zero output")
+    """C4: multi-threshold neurons fire less sparsely (more units with non-zero, and positive, output)."""
+    verdict, rule, lines = _claim_more(runs, ("units_nonzero", "units_positive"),
+                                       "fractions of units with non-zero and with positive output")
     for rate in [rate for rate in BLOG_RATES if report.cell(measured(runs), "multi", rate)]:
         for name in measurement_names(runs, "synapses_positive"):
             values = [over_training(run, name) for run in report.cell(measured(runs), "multi", rate)]
@@ -275,7 +276,7 @@ def claim_sparsity(runs):
 
 def claim_gradients(runs):
     """C5: more weights are updated at each step (a larger fraction of non-zero gradient entries)."""
-    return _claim_more(runs, "gradient_nonzero", "fraction of non-zero weight-gradient entries")
+    return _claim_more(runs, ("gradient_nonzero",), "fractions of non-zero weight-gradient entries")
 
 
 def claim_overfitting(runs):
