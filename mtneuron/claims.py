@@ -120,9 +120,8 @@ def measurement_figure(runs, family, description):
             for model in report.models(runs):
                 cell_runs = [run for run in report.cell(runs, model, rate) if name in run["measurements"]]
                 if cell_runs:
-                    values = [{"points": run["measurements"][name]} for run in cell_runs]
-                    report.plot_band(axis, report.epochs_axis(cell_runs),
-                                     report.curve_band(values, "points"), model)
+                    curves = [run["measurements"][name] for run in cell_runs]
+                    report.plot_band(axis, cell_runs[0], curves, model)
             axis.set_title("%s, learning rate %s" % (name, format_rate(rate)), fontsize=9)
             axis.set_ylim(-0.02, 1.02)
         axes[row, 0].set_ylabel("fraction")
@@ -225,8 +224,9 @@ def claim_loss(runs):
         much = result["better"] == "multi" and result["mean_difference"] >= math.log10(MUCH_LOWER)
         passed += much
         ratio = 10 ** result["mean_difference"]
-        central_curve = report.curve_band(report.cell(runs, "central", rate), "losses")[0]
-        multi_curve = report.curve_band(report.cell(runs, "multi", rate), "losses")[0]
+        central_curve, multi_curve = (
+            report.curve_band([run["losses"] for run in report.cell(runs, model, rate)])[0]
+            for model in ("central", "multi"))
         length = min(len(central_curve), len(multi_curve))
         below = np.mean(central_curve[:length] < multi_curve[:length])
         lines.append("learning rate %s: final-window loss, geometric mean ratio multi/central %.3g; "
@@ -266,9 +266,10 @@ def claim_sparsity(runs):
     """C4: multi-threshold neurons fire less sparsely (more units with non-zero, and positive, output)."""
     verdict, rule, lines = _claim_more(runs, ("units_nonzero", "units_positive"),
                                        "fractions of units with non-zero and with positive output")
-    for rate in [rate for rate in BLOG_RATES if report.cell(measured(runs), "multi", rate)]:
+    runs = measured(runs)
+    for rate in [rate for rate in BLOG_RATES if report.cell(runs, "multi", rate)]:
         for name in measurement_names(runs, "synapses_positive"):
-            values = [over_training(run, name) for run in report.cell(measured(runs), "multi", rate)]
+            values = [over_training(run, name) for run in report.cell(runs, "multi", rate)]
             lines.append("context, learning rate %s: multi-threshold %s (synapses passing signal) %s."
                          % (format_rate(rate), name, _mean_text(values)))
     return verdict, rule, lines

@@ -143,16 +143,25 @@ def reproduce_blog(argv=None):
     """Entry point of ``reproduce_blog.py``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     options = reproduce_blog_parser().parse_args(argv)
+    reference = options.reference
+    if reference is None and os.path.isdir(os.path.join(options.out, "faithful")):
+        reference = os.path.join(options.out, "faithful")
+    specs = _specs(options, options.seeds, options.engine)
+    return _sweep_and_report("reproduce_blog.py", argv, options, specs,
+                             lambda: report.write_report(options.out, reference))
+
+
+def _sweep_and_report(script, argv, options, specs, write):
+    """Train ``specs`` into ``options.out`` (unless --report-only), then ``write()`` the report.
+
+    Returns the exit code: 1 with a one-line error for a user error.
+    """
     try:
         if not options.report_only:
-            _train(_specs(options, options.seeds, options.engine), options.out, options,
-                   "reproduce_blog.py", argv)
-        reference = options.reference
-        if reference is None and os.path.isdir(os.path.join(options.out, "faithful")):
-            reference = os.path.join(options.out, "faithful")
-        paths = report.write_report(options.out, reference)
+            _train(specs, options.out, options, script, argv)
+        paths = write()
     except USER_ERRORS as error:
-        return _fail("reproduce_blog.py", error)
+        return _fail(script, error)
     print("wrote " + ", ".join(paths))
     return 0
 
@@ -184,14 +193,8 @@ def claims_study(argv=None):
     options = claims_parser().parse_args(argv)
     specs = (_specs(options, options.seeds, options.engine)
              + _specs(options, options.grid_seeds, options.engine, options.grid_rates))
-    try:
-        if not options.report_only:
-            _train(list(dict.fromkeys(specs)), options.out, options, "claims.py", argv)
-        paths = claims.write_claims(options.out, options.report)
-    except USER_ERRORS as error:
-        return _fail("claims.py", error)
-    print("wrote " + ", ".join(paths))
-    return 0
+    return _sweep_and_report("claims.py", argv, options, list(dict.fromkeys(specs)),
+                             lambda: claims.write_claims(options.out, options.report))
 
 
 def engine_equivalence_parser():

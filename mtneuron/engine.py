@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 from mtneuron.data import DataSet
-from mtneuron.models import NUM_CLASSES, build_graph, loss_and_accuracy, measurements
+from mtneuron.models import NUM_CLASSES, build_graph, loss_and_accuracy
 from mtneuron.records import ENGINES
 from mtneuron.tf1 import tf
 
@@ -48,7 +48,6 @@ class InGraphTrainer:
                   file=sys.stderr)
             mode = "exact"
         self.engine = mode
-        self.model_name = spec.model
         self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
         self.learning_rate = spec.learning_rate
         self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
@@ -155,7 +154,7 @@ class InGraphTrainer:
         logits, hidden = self.model.forward(parameters, inputs)
         loss, accuracy = loss_and_accuracy(logits, target)
         gradients = tf.gradients(loss, parameters)
-        _, measures = measurements(self.model_name, parameters, inputs, hidden, gradients)
+        _, measures = self.model.measure(parameters, inputs, hidden, gradients)
         return (loss, accuracy, measures), gradients
 
     def _count_correct(self, images, labels):

@@ -1,6 +1,7 @@
 """The blog's two networks, each built in its own ``tf.Graph`` at batch size 1."""
 
 import collections
+import functools
 
 from mtneuron import layers
 from mtneuron.layers import multi_threshold_neuron_layer
@@ -17,14 +18,15 @@ MODELS = ("central", "multi")
 BlogGraph = collections.namedtuple(
     "BlogGraph",
     ["graph", "inputs", "target", "logits", "loss", "accuracy", "train_op", "init", "hidden",
-     "parameters", "forward", "optimizer", "measures", "measure_names"],
+     "parameters", "forward", "optimizer", "measure", "measures", "measure_names"],
 )
 BlogGraph.__doc__ = """Tensors and ops of one blog network.
 
 ``hidden`` lists the hidden layer outputs; ``parameters`` the variables ``[W_01, b_1, W_12, ...]``;
 ``forward(parameters, inputs)`` rebuilds the network on other tensors (in-graph training
 loops use it) and returns ``(logits, hidden)``; ``optimizer`` is the ``AdamOptimizer``;
-``measures`` the step's ``measurements`` as one vector, named by ``measure_names``.
+``measure(parameters, inputs, hidden, gradients)`` is ``measurements`` for this network, and
+``measures`` the step's measurements as one vector, named by ``measure_names``.
 """
 
 
@@ -46,12 +48,13 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
         loss, accuracy = loss_and_accuracy(logits, target)
         optimizer = tf.train.AdamOptimizer(learning_rate)
         gradients = [gradient for gradient, _ in optimizer.compute_gradients(loss, parameters)]
-        measure_names, measures = measurements(model, parameters, inputs, hidden, gradients)
+        measure = functools.partial(measurements, model)
+        measure_names, measures = measure(parameters, inputs, hidden, gradients)
         with tf.control_dependencies([measures]):  # measure the weights before the step updates them
             train_op = optimizer.apply_gradients(list(zip(gradients, parameters)))  # = minimize(loss)
         init = tf.global_variables_initializer()
     return BlogGraph(graph, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
-                     parameters, forward, optimizer, measures, measure_names)
+                     parameters, forward, optimizer, measure, measures, measure_names)
 
 
 def build_multi_threshold_graph(hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, seed=SEED):
@@ -102,18 +105,17 @@ def measurements(model, parameters, inputs, hidden, gradients):
     """
     names, values = [], []
     signals = [inputs] + list(hidden)
+    synapses = [None] * len(signals)  # per multi-threshold layer: each unit's fraction of positive synapses
     for layer, output in enumerate(hidden, 1):
         if model == "multi":
+            synapses[layer - 1] = _positive_synapses(parameters[2 * layer - 2], signals[layer - 1])
             names.append("synapses_positive_%d" % layer)
-            values.append(tf.reduce_mean(_positive_synapses(parameters[2 * layer - 2], signals[layer - 1])))
+            values.append(tf.reduce_mean(synapses[layer - 1]))
         names += ["units_nonzero_%d" % layer, "units_positive_%d" % layer]
         values += [tf.reduce_mean(tf.abs(tf.sign(output))), tf.reduce_mean(tf.sign(tf.nn.relu(output)))]
-    for layer, (weights, signal, bias_gradient) in enumerate(zip(parameters[::2], signals, gradients[1::2])):
+    for layer, (signal, bias_gradient, positive) in enumerate(zip(signals, gradients[1::2], synapses)):
         names.append("gradient_nonzero_W_%d%d" % (layer, layer + 1))
-        synapses = None
-        if model == "multi" and layer < len(hidden):
-            synapses = _positive_synapses(weights, signal)
-        values.append(_gradient_nonzero(signal, bias_gradient, synapses))
+        values.append(_gradient_nonzero(signal, bias_gradient, positive))
     return tuple(names), tf.stack(values)
 
 

@@ -78,30 +78,24 @@ def curve(values):
     return np.array([np.nan if value is None else value for value in values], dtype=float)
 
 
-def curve_band(cell_runs, key):
-    """Mean, min and max over seeds of the curve ``key``, point by point (runs that diverged stop early)."""
-    length = max(len(run[key]) for run in cell_runs)
-    values = np.full((len(cell_runs), length), np.nan)
-    for row, run in enumerate(cell_runs):
-        values[row, :len(run[key])] = curve(run[key])
+def curve_band(curves):
+    """Mean, min and max over seeds of recorded curves, point by point (runs that diverged stop early)."""
+    values = np.full((len(curves), max(len(points) for points in curves)), np.nan)
+    for row, points in enumerate(curves):
+        values[row, :len(points)] = curve(points)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN points stay NaN
         return np.nanmean(values, axis=0), np.nanmin(values, axis=0), np.nanmax(values, axis=0)
 
 
-def plot_band(axis, x, band, model):
-    """A model's mean curve (dashed) and, over several seeds, the band from min to max."""
-    mean, low, high = band
-    axis.plot(x[:len(mean)], mean, linestyle="--", color=COLORS[model], label=LABELS[model])
+def plot_band(axis, run, curves, model):
+    """A model's mean over ``curves`` (dashed; x in epochs, scaled by ``run``) and, over several seeds,
+    the band from the lowest to the highest seed."""
+    mean, low, high = curve_band(curves)
+    epochs = np.arange(1, len(mean) + 1) * run["average_every"] / run["n_examples"]
+    axis.plot(epochs, mean, linestyle="--", color=COLORS[model], label=LABELS[model])
     if np.any(high > low):
-        axis.fill_between(x[:len(mean)], low, high, color=COLORS[model], alpha=0.2, linewidth=0)
-
-
-def epochs_axis(cell_runs, key="losses"):
-    """The x values, in epochs, of a cell's curve points."""
-    run = cell_runs[0]
-    length = max(len(other[key]) for other in cell_runs)
-    return np.arange(1, length + 1) * run["average_every"] / run["n_examples"]
+        axis.fill_between(epochs, low, high, color=COLORS[model], alpha=0.2, linewidth=0)
 
 
 def curves_figure(runs):
@@ -116,7 +110,7 @@ def curves_figure(runs):
             if not cell_runs:
                 continue
             for row, key in enumerate(("losses", "accuracies")):
-                plot_band(axes[row, column], epochs_axis(cell_runs), curve_band(cell_runs, key), model)
+                plot_band(axes[row, column], cell_runs[0], [run[key] for run in cell_runs], model)
         axes[0, column].set_title("learning rate %s" % format_rate(rate))
         axes[0, column].set_yscale("log")
         axes[1, column].set_ylim(0, 1.01)

@@ -404,11 +404,11 @@ def place(value, values):
     The phrase says whether it is below or above every value, or inside the range, and
     whether it lies inside the 95% interval of the mean.
     """
-    summary = describe(values)
     finite = _floats(values)
     finite = finite[np.isfinite(finite)]
     if not finite.size:
         return {"percentile": math.nan, "text": "no finite value to compare with"}
+    summary = describe(finite)
     percentile = 100.0 * (np.sum(finite < value) + 0.5 * np.sum(finite == value)) / finite.size
     if value < summary["min"]:
         where = "below all %d" % summary["n"]
