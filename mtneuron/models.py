@@ -18,13 +18,19 @@ MODELS = ("central", "multi")
 BlogGraph = collections.namedtuple(
     "BlogGraph",
     ["graph", "inputs", "target", "logits", "loss", "accuracy", "train_op", "init", "hidden",
-     "parameters", "forward", "optimizer", "measure", "measures", "measure_names"],
+     "parameters", "forward", "active_forward", "batch_forward", "weights_out_by_in", "optimizer",
+     "measure", "measures", "measure_names"],
 )
 BlogGraph.__doc__ = """Tensors and ops of one blog network.
 
 ``hidden`` lists the hidden layer outputs; ``parameters`` the variables ``[W_01, b_1, W_12, ...]``;
 ``forward(parameters, inputs)`` rebuilds the network on other tensors (in-graph training
-loops use it) and returns ``(logits, hidden)``; ``optimizer`` is the ``AdamOptimizer``;
+loops use it) and returns ``(logits, hidden)``. The fast engine computes the same sums in
+another order: ``active_forward(parameters, image, active)`` with ``W_01`` shaped
+``(784, units)`` returns ``(logits, hidden, first_positive, first_gradients)`` (see
+``active_first_layer``), and
+``batch_forward(parameters, images)`` the logits ``(batch, 10)`` of a ``(batch, 784)`` batch;
+``weights_out_by_in`` says whether the weights are ``(out, in)``; ``optimizer`` is the ``AdamOptimizer``;
 ``measure(parameters, inputs, hidden, gradients)`` is ``measurements`` for this network, and
 ``measures`` the step's measurements as one vector, named by ``measure_names``.
 """
@@ -37,7 +43,7 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
     """
     if model not in NETWORKS:
         raise ValueError("unknown model %r: choose one of %s" % (model, ", ".join(MODELS)))
-    forward, input_shape, weights_out_by_in = NETWORKS[model]
+    forward, active_forward, batch_forward, input_shape, weights_out_by_in = NETWORKS[model]
     graph = tf.Graph()
     with graph.as_default():
         tf.set_random_seed(seed)
@@ -54,7 +60,8 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
             train_op = optimizer.apply_gradients(list(zip(gradients, parameters)))  # = minimize(loss)
         init = tf.global_variables_initializer()
     return BlogGraph(graph, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
-                     parameters, forward, optimizer, measure, measures, measure_names)
+                     parameters, forward, active_forward, batch_forward, weights_out_by_in, optimizer,
+                     measure, measures, measure_names)
 
 
 def build_multi_threshold_graph(hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, seed=SEED):
@@ -77,6 +84,19 @@ def multi_threshold_forward(parameters, inputs):
     return tf.transpose(tf.matmul(weights, tf.reshape(signal, (-1, 1)))) + bias, hidden
 
 
+def multi_threshold_batch_forward(parameters, images):
+    """Logits ``(batch, 10)`` of the multi-threshold network for ``(batch, 784)`` images.
+
+    Each layer is ``layers.multi_threshold_dense``: the ReLU identity's two matrix products,
+    the same per-synapse terms as the blog's layer, summed in another order.
+    """
+    signal = images
+    for weights, bias in zip(parameters[:-2:2], parameters[1:-2:2]):
+        signal = layers.multi_threshold_dense(signal, tf.transpose(weights), bias)
+    weights, bias = parameters[-2:]
+    return tf.matmul(signal, weights, transpose_b=True) + bias
+
+
 def central_threshold_forward(parameters, inputs):
     """Logits ``(1, 10)`` and hidden outputs of the central-threshold network for a ``(1, 784)`` input."""
     signal, hidden = inputs, []
@@ -87,13 +107,63 @@ def central_threshold_forward(parameters, inputs):
     return tf.matmul(signal, weights) + bias, hidden
 
 
-NETWORKS = {  # model: (forward, input shape, weights shaped (out, in))
-    "multi": (multi_threshold_forward, (INPUT_SIZE,), True),
-    "central": (central_threshold_forward, (1, INPUT_SIZE), False),
+def central_threshold_batch_forward(parameters, images):
+    """Logits ``(batch, 10)`` of the central-threshold network for ``(batch, 784)`` images."""
+    return central_threshold_forward(parameters, images)[0]
+
+
+def multi_threshold_active_forward(parameters, image, active):
+    """``multi_threshold_forward`` of one ``(784,)`` image, its first layer on the active inputs."""
+    signal, first_positive, first_gradients = active_first_layer("multi", parameters[0], parameters[1],
+                                                                 image, active)
+    logits, hidden = multi_threshold_forward(parameters[2:], signal)
+    return logits, [signal] + hidden, first_positive, first_gradients
+
+
+def central_threshold_active_forward(parameters, image, active):
+    """``central_threshold_forward`` of one ``(784,)`` image, its first layer on the active inputs."""
+    signal, _, first_gradients = active_first_layer("central", parameters[0], parameters[1], image, active)
+    logits, hidden = central_threshold_forward(parameters[2:], tf.reshape(signal, (1, -1)))
+    return logits, [signal] + hidden, None, first_gradients
+
+
+def active_first_layer(model, weights, bias, image, active):
+    """The first hidden layer of one image, summed over its active (non-zero) inputs only.
+
+    ``weights`` is ``(784, units)``, so the active inputs' rows are contiguous; ``active`` lists the
+    non-zero pixels' indices, padded with indices of zero pixels. The skipped terms are exact
+    zeros, so the sums are the blog's in another order. Returns the ``(units,)`` output; for the
+    multi-threshold layer each unit's fraction of synapses with ``W_ji x_i > 0`` (else ``None``);
+    and ``gradients(upstream)``, the layer's dense ``(dL/dW, dL/db)`` from ``dL/doutput`` (zero
+    where the input is zero), built where they are used instead of scattered from the rows.
+    """
+    values = tf.gather(image, active)
+    synapses = tf.gather(weights, active) * values[:, None]
+    if model == "multi":
+        output = tf.reduce_sum(tf.nn.relu(synapses), axis=0) + bias
+        positive = tf.reduce_sum(tf.sign(tf.nn.relu(synapses)), axis=0) / float(image.shape[0])
+    else:
+        output = tf.nn.relu(tf.reshape(tf.matmul(values[None], tf.gather(weights, active)), (-1,)) + bias)
+        positive = None
+
+    def gradients(upstream):
+        if model == "multi":  # d relu(W_ij x_i) / d W_ij = x_i [W_ij x_i > 0], as TensorFlow's ReluGrad
+            mask = tf.cast(weights * image[:, None] > 0, tf.float32)
+            return image[:, None] * upstream[None] * mask, upstream
+        upstream = upstream * tf.cast(output > 0, tf.float32)
+        return image[:, None] * upstream[None], upstream
+    return output, positive, gradients
+
+
+NETWORKS = {  # model: (forward, active forward, batch forward, input shape, weights shaped (out, in))
+    "multi": (multi_threshold_forward, multi_threshold_active_forward, multi_threshold_batch_forward,
+              (INPUT_SIZE,), True),
+    "central": (central_threshold_forward, central_threshold_active_forward,
+                central_threshold_batch_forward, (1, INPUT_SIZE), False),
 }
 
 
-def measurements(model, parameters, inputs, hidden, gradients):
+def measurements(model, parameters, inputs, hidden, gradients, first_positive=None):
     """What one step does to sparsity, for the claims study: ``(names, float32 vector)``.
 
     Per hidden layer ``l``: the fractions of units whose output is non-zero
@@ -101,14 +171,16 @@ def measurements(model, parameters, inputs, hidden, gradients):
     also ``synapses_positive_l``, the fraction of synapses with ``W_ji x_i > 0``. Per weight
     matrix ``W_kl``: ``gradient_nonzero_W_kl``, the fraction of its gradient's non-zero entries,
     counted from the factors of the gradient (``_gradient_nonzero``), which never materialise
-    the gradient a second time.
+    the gradient a second time. ``first_positive`` gives the first layer's per-unit fractions of
+    positive synapses when they were counted already (``active_first_layer``).
     """
     names, values = [], []
     signals = [inputs] + list(hidden)
     synapses = [None] * len(signals)  # per multi-threshold layer: each unit's fraction of positive synapses
     for layer, output in enumerate(hidden, 1):
         if model == "multi":
-            synapses[layer - 1] = _positive_synapses(parameters[2 * layer - 2], signals[layer - 1])
+            synapses[layer - 1] = (first_positive if layer == 1 and first_positive is not None else
+                                   _positive_synapses(parameters[2 * layer - 2], signals[layer - 1]))
             names.append("synapses_positive_%d" % layer)
             values.append(tf.reduce_mean(synapses[layer - 1]))
         names += ["units_nonzero_%d" % layer, "units_positive_%d" % layer]
@@ -140,8 +212,12 @@ def _gradient_nonzero(signal, bias_gradient, positive_synapses=None):
 def loss_and_accuracy(logits, target):
     """The blog's mean softmax cross-entropy and its 0/1 accuracy for one example."""
     loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(logits=logits, labels=target))
-    correct = tf.equal(tf.argmax(logits, 1), tf.argmax(target, 1))
-    return loss, tf.reduce_mean(tf.cast(correct, tf.float32))
+    return loss, tf.reduce_mean(tf.cast(correct_predictions(logits, target), tf.float32))
+
+
+def correct_predictions(logits, target):
+    """Per example, whether the largest logit is the one-hot target's class."""
+    return tf.equal(tf.argmax(logits, 1), tf.argmax(target, 1))
 
 
 def _parameters(hidden_sizes, weights_out_by_in):

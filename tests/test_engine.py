@@ -96,3 +96,47 @@ def test_chunked_indices_follow_the_order_of_single_batches():
     in_chunks = np.concatenate([chunked.next_indices(400), chunked.next_indices(399),
                                 chunked.next_indices(301)])
     np.testing.assert_array_equal(one_by_one, in_chunks)
+
+
+def test_active_inputs_list_the_nonzero_pixels_first_then_zero_pixels():
+    images = np.zeros((4, 784), np.float32)
+    images[0, [5, 700, 9]] = [0.5, np.inf, 1.0]
+    images[1, :] = 0.25  # every pixel active: the widest row decides the width
+    images[3, 783] = 1.0  # row 2 stays all zeros
+    active = engine.active_inputs(images, block=3)
+    assert active.shape == (4, 784) and active.dtype == np.int32
+    assert list(active[0, :3]) == [5, 9, 700] and not images[0, active[0, 3:]].any()
+    np.testing.assert_array_equal(active[1], np.arange(784))
+    assert not images[2, active[2]].any()
+    assert active[3, 0] == 783 and not images[3, active[3, 1:]].any()
+    narrow = engine.active_inputs(images[[0, 2]])
+    assert narrow.shape == (2, 3) and list(narrow[0]) == [5, 9, 700]
+
+
+def test_wide_vectors_only_where_xla_knows_the_flag_and_never_over_the_users():
+    environ = {}
+    engine.prefer_wide_vectors(environ, "2.21.0")
+    assert environ["XLA_FLAGS"] == engine.WIDE_VECTORS
+    environ = {"XLA_FLAGS": "--xla_dump_to=/tmp/x"}
+    engine.prefer_wide_vectors(environ, "2.18.1")
+    assert environ["XLA_FLAGS"] == "--xla_dump_to=/tmp/x " + engine.WIDE_VECTORS
+    for environ, version in (({}, "1.15.5"), ({}, "2.17.0"),
+                             ({"XLA_FLAGS": "--xla_cpu_prefer_vector_width=256"}, "2.21.0")):
+        before = dict(environ)
+        engine.prefer_wide_vectors(environ, version)
+        assert environ == before
+
+
+@pytest.mark.skipif(not engine.xla_available(), reason="this TensorFlow build has no XLA")
+@pytest.mark.parametrize("model", MODELS)
+def test_fast_batched_evaluation_counts_like_the_per_example_loop(model):
+    data = synthetic_datasets(n=500)
+    accuracies = []
+    for engine_name in ("exact", "fast"):
+        trainer = make_trainer(spec(model, engine_name), data, threads=1)
+        try:
+            trainer.steps(50)  # the same 50 updates (fast agrees to ~1e-7), then evaluate
+            accuracies.append([trainer.accuracy(data.test), trainer.accuracy(data.train, 450)])
+        finally:
+            trainer.close()
+    assert accuracies[0] == accuracies[1]

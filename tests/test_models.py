@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mtneuron import models
 from mtneuron.models import build_graph
 from mtneuron.records import RunSpec
 from mtneuron.tf1 import tf
@@ -106,3 +107,38 @@ def test_measurements_match_direct_counts(model):
     for name, value in expected.items():
         assert measured[name] == pytest.approx(value, abs=1e-6), name
     assert 0 < expected["gradient_nonzero_W_01"] < 1  # zeros in the input leave zero gradients
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_active_first_layer_equals_the_blog_layer_in_value_and_gradient(model):
+    """Summing over the non-zero inputs only, with the dense gradient built by hand, changes nothing
+    but the order of the sums: outputs, positive-synapse fractions and gradients as autodiff's."""
+    graph = build_graph(model, hidden_sizes=(12, 6), seed=5)
+    rng = np.random.RandomState(1)
+    image = np.where(rng.rand(784) < 0.7, 0.0, rng.rand(784)).astype(np.float32)
+    active = np.concatenate([np.flatnonzero(image), np.flatnonzero(image == 0)[:3]]).astype(np.int32)
+    upstream = rng.randn(12).astype(np.float32)
+    with graph.graph.as_default():
+        weights, bias = graph.parameters[:2]
+        inputs = tf.constant(image.reshape(graph.inputs.shape.as_list()))
+        blog = graph.forward(graph.parameters, inputs)[1][0]
+        blog_gradients = tf.gradients(tf.reshape(blog, (-1,)), [weights, bias], grad_ys=upstream)
+        by_input = tf.transpose(weights) if graph.weights_out_by_in else weights
+        output, positive, gradients = models.active_first_layer(model, by_input, bias, tf.constant(image),
+                                                                tf.constant(active))
+        gradients = gradients(tf.constant(upstream))
+        if graph.weights_out_by_in:
+            gradients = [tf.transpose(gradients[0]), gradients[1]]
+        positive = tf.zeros(0) if positive is None else positive
+    with tf.Session(graph=graph.graph) as session:
+        session.run(graph.init)
+        blog, output, blog_gradients, gradients, weights, positive = session.run(
+            [blog, output, blog_gradients, gradients, weights, positive])
+    np.testing.assert_allclose(output, np.ravel(blog), rtol=1e-5, atol=1e-4)
+    for expected, actual in zip(blog_gradients, gradients):
+        np.testing.assert_allclose(actual, expected, rtol=1e-6, atol=1e-6)
+    assert np.count_nonzero(gradients[0]) > 0
+    if model == "multi":
+        np.testing.assert_allclose(positive, np.mean(weights * image > 0, axis=1), rtol=1e-6)
+    else:
+        assert positive.size == 0  # the central layer has no synapse measure
