@@ -87,7 +87,8 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
             started = time.time()
             session.run(update)
             seconds.append(time.time() - started)
-    return {"engine": "Adam alone", "model": model, "threads": threads, "examples_per_second": CHUNK / min(seconds),
+    return {"engine": "Adam alone", "model": model, "threads": threads,
+            "examples_per_second": CHUNK / min(seconds),
             "parameters": int(sum(np.prod(shape.as_list()) for shape in shapes))}
 
 
@@ -108,9 +109,14 @@ def measure_in_processes(engine, model, data_dir=None, processes=1, threads=1, r
     Every measurement gets new processes, so none inherits the heap (and the garbage-collection
     cost) or the thread pools of an earlier one.
     """
+    return _in_processes(processes, measure, engine, model, data_dir, threads, repeats)
+
+
+def _in_processes(processes, function, *args):
+    """``function(*args)`` in each of ``processes`` fresh processes at once; their results."""
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
-        futures = [pool.submit(measure, engine, model, data_dir, threads, repeats) for _ in range(processes)]
+        futures = [pool.submit(function, *args) for _ in range(processes)]
         return [future.result() for future in futures]
 
 
@@ -132,10 +138,12 @@ def run(engines=("faithful", "exact", "fast"), models=("central", "multi"), data
             single[engine, model] = measure_in_processes(engine, model, data_dir, 1, 1, repeats)[0]
             threaded[engine, model] = measure_in_processes(engine, model, data_dir, 1, cores, repeats)[0]
             parallel[engine, model] = measure_in_processes(engine, model, data_dir, cores, 1, repeats)
+    alone = _in_processes(1, measure_adam_alone, models[-1], 1, repeats)[0] if "fast" in engines else None
     lines = _header(cores, repeats, time.time() - started)
     lines += _speed_table(single, engines, models)
     lines += _layout_table(single, threaded, parallel, cores)
     lines += _projection_table(single, parallel, engines, models, cores)
+    lines += _targets(single, parallel, alone, engines, models, cores)
     return "\n".join(lines) + "\n"
 
 
@@ -205,6 +213,38 @@ def _projection_table(single, parallel, engines, models, cores):
         alone = {model: single[engine, model] for model in models}
         lines.append("| %s | %.1f min | %.1f min |" % (
             engine, projected_sweep_minutes(together, cores), projected_sweep_minutes(alone, 1)))
+    return lines + [""]
+
+
+SPEED_TARGET = 10.0  # fast vs faithful examples/s, one run, one thread (issue 3)
+SWEEP_TARGET_MINUTES = 3.0
+
+
+def _targets(single, parallel, alone, engines, models, cores):
+    """The issue's two targets against the measurements, and the floor the Adam update sets."""
+    if not {"faithful", "fast"} <= set(engines):
+        return []
+    lines = ["### Targets", ""]
+    for model in models:
+        faithful = single["faithful", model]["examples_per_second"]
+        ratio = single["fast", model]["examples_per_second"] / faithful
+        line = "- %s: fast = %.1fx the faithful loop (target %.0fx: %s)" % (
+            model, ratio, SPEED_TARGET, "met" if ratio >= SPEED_TARGET else "not met")
+        if alone is not None:
+            line += "; the Adam update alone would allow at most %.1fx" % (
+                alone["examples_per_second"] / faithful)
+        lines.append(line + ".")
+    if alone is not None:
+        lines.append("- Adam alone: the fast engine's update of the %s parameters in the same XLA loop with "
+                     "no network (each gradient one broadcast number) runs at %.0f us/step; at batch 1 "
+                     "that memory traffic and arithmetic is the floor of a step." % (
+                         "{:,}".format(alone["parameters"]), 1e6 / alone["examples_per_second"]))
+    if set(models) == {"central", "multi"}:
+        minutes = projected_sweep_minutes({model: parallel["fast", model][0] for model in models}, cores)
+        lines.append("- Full default sweep with fast, %d runs at a time: %.1f min projected (target %.0f "
+                     "min: %s); `results/summary.md` has the measured wall time." % (
+                         cores, minutes, SWEEP_TARGET_MINUTES,
+                         "met" if minutes <= SWEEP_TARGET_MINUTES else "not met"))
     return lines + [""]
 
 

@@ -13,7 +13,6 @@ and ``feed_dict`` overhead:
   order of the floating-point sums is not.
 """
 
-import functools
 import os
 import sys
 
@@ -47,17 +46,27 @@ def prefer_wide_vectors(environ=os.environ, version=tf.version.VERSION):
 prefer_wide_vectors()
 
 
-@functools.lru_cache(maxsize=None)
-def xla_available():
-    """Whether this TensorFlow build can compile and run a graph with XLA on the CPU."""
+def xla_available(session_config=None):
+    """Whether this TensorFlow build can compile and run a graph with XLA on the CPU (asked once).
+
+    The probe's session takes the trainer's ``session_config``: TensorFlow sizes its process-wide
+    thread pools by the first session, and a pool larger than the trainer's keeps an idle worker
+    spinning on the core that a parallel run needs.
+    """
+    if _XLA_AVAILABLE:
+        return _XLA_AVAILABLE[0]
     graph = tf.Graph()
     with graph.as_default():
         try:
             (doubled,) = tf.xla.experimental.compile(lambda x: x * 2.0, [tf.constant(1.0)])
-            with tf.Session() as session:
-                return session.run(doubled) == 2.0
+            with tf.Session(config=session_config) as session:
+                _XLA_AVAILABLE.append(bool(session.run(doubled) == 2.0))
         except (AttributeError, NotImplementedError, ValueError, tf.errors.OpError):
-            return False
+            _XLA_AVAILABLE.append(False)
+    return _XLA_AVAILABLE[0]
+
+
+_XLA_AVAILABLE = []
 
 
 class InGraphTrainer:
@@ -66,7 +75,7 @@ class InGraphTrainer:
     def __init__(self, spec, datasets, session_config, mode="exact"):
         if mode not in MODES:
             raise ValueError("unknown in-graph mode %r: choose one of %s" % (mode, ", ".join(MODES)))
-        if mode == "fast" and not xla_available():
+        if mode == "fast" and not xla_available(session_config):
             print("mtneuron: this TensorFlow build has no XLA: the fast engine falls back to exact",
                   file=sys.stderr)
             mode = "exact"

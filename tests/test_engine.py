@@ -75,7 +75,7 @@ def test_fast_engine_record_and_in_graph_test_accuracy():
 
 
 def test_fast_falls_back_to_exact_without_xla(monkeypatch, capsys):
-    monkeypatch.setattr(engine, "xla_available", lambda: False)
+    monkeypatch.setattr(engine, "xla_available", lambda config=None: False)
     trainer = make_trainer(spec("central", "fast"), synthetic_datasets(), threads=1)
     trainer.close()
     assert trainer.engine == "exact"
