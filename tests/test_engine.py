@@ -6,7 +6,7 @@ import pytest
 from mtneuron import engine
 from mtneuron.data import DataSet
 from mtneuron.records import RunSpec
-from mtneuron.training import make_trainer, train
+from mtneuron.training import make_trainer, session_config, train
 from tests.helpers import synthetic, synthetic_datasets
 
 MODELS = ["multi", "central"]
@@ -140,3 +140,20 @@ def test_fast_batched_evaluation_counts_like_the_per_example_loop(model):
         finally:
             trainer.close()
     assert accuracies[0] == accuracies[1]
+
+
+def test_the_xla_probe_sizes_tensorflow_thread_pools_like_the_trainer(monkeypatch):
+    """The first session of a process fixes TensorFlow's global pools: the probe must not make them
+    larger than the trainer's, or an idle pool worker spins on the core a parallel run needs."""
+    configs = []
+    session = engine.tf.Session
+
+    def recording_session(*args, **kwargs):
+        configs.append(kwargs.get("config"))
+        return session(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_XLA_AVAILABLE", [])
+    monkeypatch.setattr(engine.tf, "Session", recording_session)
+    config = session_config(1)
+    available = engine.xla_available(config)
+    assert configs == [config] and engine.xla_available(None) == available and len(configs) == 1
