@@ -33,11 +33,7 @@ def measure(engine, model, data_dir=None, threads=1, repeats=5):
     try:
         trainer.steps(CHUNK)
         setup = time.time() - started
-        seconds = []
-        for _ in range(repeats):
-            started = time.time()
-            trainer.steps(CHUNK)
-            seconds.append(time.time() - started)
+        seconds = _timings(lambda: trainer.steps(CHUNK), repeats)
         rate = CHUNK / min(seconds)  # the least disturbed chunk, as timeit does on a shared machine
         started = time.time()
         trainer.accuracy(datasets.test, TEST_EXAMPLES)
@@ -58,6 +54,7 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
     from mtneuron import engine
     from mtneuron.models import build_graph
     from mtneuron.tf1 import tf
+    from mtneuron.training import session_config
 
     blog = build_graph(model)
     shapes = [parameter.shape for parameter in blog.parameters]
@@ -78,18 +75,23 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
         outputs = tf.xla.experimental.compile(chunk, [variable.read_value() for variable in state])
         update = tf.group(*[variable.assign(value) for variable, value in zip(state, outputs)])
         init = tf.global_variables_initializer()
-    config = tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
-    with tf.Session(graph=graph, config=config) as session:
+    with tf.Session(graph=graph, config=session_config(threads)) as session:
         session.run(init)
         session.run(update)
-        seconds = []
-        for _ in range(repeats):
-            started = time.time()
-            session.run(update)
-            seconds.append(time.time() - started)
+        seconds = _timings(lambda: session.run(update), repeats)
     return {"engine": "Adam alone", "model": model, "threads": threads,
             "examples_per_second": CHUNK / min(seconds),
             "parameters": int(sum(np.prod(shape.as_list()) for shape in shapes))}
+
+
+def _timings(function, repeats):
+    """Seconds of each of ``repeats`` calls of ``function``."""
+    seconds = []
+    for _ in range(repeats):
+        started = time.time()
+        function()
+        seconds.append(time.time() - started)
+    return seconds
 
 
 _cache = {}
@@ -155,9 +157,9 @@ def _header(cores, repeats, seconds):
             "Every measurement runs in fresh processes (a process's heap size changes the faithful "
             "loop's speed through garbage collection).",
             "Measured side by side in one run (%.1f min)." % (seconds / 60),
-            "Machine: %s, %d cores; TensorFlow %s, Python %s, numpy %s." % (
+            "Machine: %s, %d cores; TensorFlow %s, Python %s, numpy %s; XLA_FLAGS: `%s`." % (
                 facts["platform"], cores, facts["tensorflow_version"], facts["python_version"],
-                facts["numpy_version"]), "",
+                facts["numpy_version"], facts["xla_flags"]), "",
             "Examples/s of the fastest of %d chunks of %d batch-1 Adam steps, after a warm-up chunk "
             "(and one unreported warm-up measurement); test = one evaluation "
             "of the 10,000 test examples; set-up = graph, session and the first chunk (which includes "
@@ -267,6 +269,7 @@ def measure_layer(variant, batch, repeats=20):
 
     from mtneuron import layers
     from mtneuron.tf1 import tf
+    from mtneuron.training import session_config
 
     rng = np.random.RandomState(0)
     graph = tf.Graph()
@@ -287,16 +290,11 @@ def measure_layer(variant, batch, repeats=20):
             outputs = _dense_variant(variant, inputs, kernel, bias)
         gradients = tf.gradients(tf.reduce_sum(outputs), [inputs, kernel, bias])
         init = tf.global_variables_initializer()
-    config = tf.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
-    with tf.Session(graph=graph, config=config) as session:
+    with tf.Session(graph=graph, config=session_config(1)) as session:
         session.run(init)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         session.run(gradients)
-        seconds = []
-        for _ in range(repeats):
-            started = time.time()
-            session.run(gradients)
-            seconds.append(time.time() - started)
+        seconds = _timings(lambda: session.run(gradients), repeats)
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"variant": variant, "batch": batch, "seconds": float(np.median(seconds)),
             "extra_mib": (after - before) / 1024.0}

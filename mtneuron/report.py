@@ -223,7 +223,8 @@ def summary_markdown(runs, reference=None):
                   "apart over 220,000 batch-1 steps from a std-1 initialisation (the training is "
                   "chaotic), so single cells can differ by as much as two seeds do; whether engines "
                   "differ systematically is a question for several seeds (`engine_equivalence.md`).",
-                  "", reference_table(runs, reference[1])]
+                  "", reference_table(runs, reference[1]), ""]
+        lines += ["- " + finding for finding in reference_reading(runs, reference[1])]
     lines += ["", "## Runs", "", runs_table(runs), "", "## Provenance", ""]
     lines += ["- " + fact for fact in provenance(runs)]
     lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (CURVES_FIGURE, BARS_FIGURE), ""]
@@ -284,14 +285,21 @@ def _last_mean(cell_runs, key):
     return _finite(stats.describe([_last(run[key]) for run in cell_runs])["mean"])
 
 
-def reference_table(runs, reference_runs):
-    """Markdown table: test accuracy and last curve point of each run beside the reference's same run."""
-    rows = []
+def _paired(runs, reference_runs):
+    """``(run, reference run)`` for every run that has a reference run of the same cell and seed."""
+    pairs = []
     for run in runs:
         other = next((candidate for candidate in cell(reference_runs, run["model"], run["learning_rate"])
                       if candidate["seed"] == run["seed"]), None)
-        if other is None:
-            continue
+        if other is not None:
+            pairs.append((run, other))
+    return pairs
+
+
+def reference_table(runs, reference_runs):
+    """Markdown table: test accuracy and last curve point of each run beside the reference's same run."""
+    rows = []
+    for run, other in _paired(runs, reference_runs):
         rows.append([format_rate(run["learning_rate"]), LABELS[run["model"]], "%d" % run["seed"],
                      "%s / %s" % (other["engine"], run["engine"]),
                      "%.4f / %.4f" % (other["accuracy"], run["accuracy"]),
@@ -300,6 +308,45 @@ def reference_table(runs, reference_runs):
                      "%.2f / %.2f" % (_last(other["losses"]), _last(run["losses"]))])
     return _table(["learning rate", "model", "seed", "engines", "test accuracy", "difference",
                    "last train accuracy", "last train loss"], rows)
+
+
+def reference_reading(runs, reference_runs):
+    """Findings in words against the reference runs: close cells, failures, better models, speed."""
+    pairs = _paired(runs, reference_runs)
+    if not pairs:
+        return []
+    engines = ["/".join(sorted({run["engine"] for run in side})) for side in zip(*pairs)]
+    differences = [run["accuracy"] - other["accuracy"] for run, other in pairs]
+    largest = max(range(len(pairs)), key=lambda index: abs(differences[index]))
+    findings = ["%d of %d test accuracies are within %.2f of the %s run's; mean absolute difference %.4f, "
+                "largest %+.4f (%s)." % (
+                    sum(abs(difference) <= AGREEMENT for difference in differences), len(pairs), AGREEMENT,
+                    engines[1], float(np.mean(np.abs(differences))), differences[largest],
+                    _cells([{"model": pairs[largest][0]["model"],
+                             "learning_rate": pairs[largest][0]["learning_rate"]}]))]
+    failed = [_cells({"model": run["model"], "learning_rate": run["learning_rate"]}
+                     for run in side if run["accuracy"] < FAILED) for side in zip(*pairs)]
+    findings.append("Runs that failed to train: %s here, %s with %s: %s." % (
+        failed[0], failed[1], engines[1], "agrees" if failed[0] == failed[1] else "differs"))
+    winners = {}
+    for index, side in enumerate(zip(*pairs)):
+        for rate in {run["learning_rate"] for run in side}:
+            accuracies = {run["model"]: run["accuracy"] for run in side if run["learning_rate"] == rate}
+            if len(accuracies) == 2:
+                winners.setdefault(rate, [None, None])[index] = max(accuracies, key=accuracies.get)
+    if winners:
+        findings.append("The better model at a learning rate is the same in %d of %d rates." % (
+            sum(pair[0] == pair[1] for pair in winners.values()), len(winners)))
+    minutes = [_sweep_seconds(side) / 60 for side in zip(*pairs)]
+    findings.append("These runs took %.1f min of wall time (%s), the reference runs %.1f min (%s): "
+                    "%.1fx faster." % (minutes[0], engines[0], minutes[1], engines[1],
+                                       minutes[1] / minutes[0]))
+    return findings
+
+
+def _sweep_seconds(runs):
+    """Seconds from the first run's start to the last run's end."""
+    return max(run["finished_at"] for run in runs) - min(run["started_at"] for run in runs)
 
 
 def runs_table(runs):
@@ -372,7 +419,7 @@ def provenance(runs):
     facts = []
     for command in sorted({run.get("command", "(not recorded)") for run in runs}):
         facts.append("command: `%s`" % command)
-    for key, name in (("engine", "engine"), ("onednn", "TF_ENABLE_ONEDNN_OPTS"),
+    for key, name in (("engine", "engine"), ("onednn", "TF_ENABLE_ONEDNN_OPTS"), ("xla_flags", "XLA_FLAGS"),
                       ("tensorflow_version", "TensorFlow"),
                       ("python_version", "Python"), ("numpy_version", "numpy"), ("platform", "platform"),
                       ("cpu_count", "CPU cores")):
@@ -380,7 +427,7 @@ def provenance(runs):
     facts.append("runs: %d, from %s to %s UTC" % (len(runs), _utc(started), _utc(finished)))
     facts.append("sweep wall time: %.1f min (first run started to last run finished); "
                  "compute time summed over runs: %.1f min"
-                 % ((finished - started) / 60, sum(run["wall_time_s"] for run in runs) / 60))
+                 % (_sweep_seconds(runs) / 60, sum(run["wall_time_s"] for run in runs) / 60))
     return facts
 
 

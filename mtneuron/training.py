@@ -222,6 +222,7 @@ def environment():
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
         "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+        "xla_flags": os.environ.get("XLA_FLAGS"),
         "mtneuron_version": mtneuron.__version__,
         "git_commit": _git_commit(),
     }
