@@ -26,11 +26,11 @@ BlogGraph.__doc__ = """Tensors and ops of one blog network.
 ``hidden`` lists the hidden layer outputs; ``parameters`` the variables ``[W_01, b_1, W_12, ...]``;
 ``forward(parameters, inputs)`` rebuilds the network on other tensors (in-graph training
 loops use it) and returns ``(logits, hidden)``. The fast engine computes the same sums in
-another order: ``active_forward(parameters, image, active)`` with ``W_01`` shaped
-``(784, units)`` returns ``(logits, hidden, first_positive, first_gradients)`` (see
-``active_first_layer``), and
-``batch_forward(parameters, images)`` the logits ``(batch, 10)`` of a ``(batch, 784)`` batch;
-``weights_out_by_in`` says whether the weights are ``(out, in)``; ``optimizer`` is the ``AdamOptimizer``;
+another order: ``active_forward(parameters, image, active)``, with ``W_01`` shaped
+``(784, units)``, returns ``(logits, hidden, first_positive, first_gradients)`` (see
+``active_first_layer``); ``batch_forward(parameters, images)`` the logits ``(batch, 10)`` of a
+``(batch, 784)`` batch. ``weights_out_by_in`` says whether the weights are ``(out, in)``;
+``optimizer`` is the ``AdamOptimizer``;
 ``measure(parameters, inputs, hidden, gradients)`` is ``measurements`` for this network, and
 ``measures`` the step's measurements as one vector, named by ``measure_names``.
 """
@@ -137,13 +137,13 @@ def active_first_layer(model, weights, bias, image, active):
     and ``gradients(upstream)``, the layer's dense ``(dL/dW, dL/db)`` from ``dL/doutput`` (zero
     where the input is zero), built where they are used instead of scattered from the rows.
     """
-    values = tf.gather(image, active)
-    synapses = tf.gather(weights, active) * values[:, None]
+    rows, values = tf.gather(weights, active), tf.gather(image, active)
     if model == "multi":
+        synapses = rows * values[:, None]
         output = tf.reduce_sum(tf.nn.relu(synapses), axis=0) + bias
         positive = tf.reduce_sum(tf.sign(tf.nn.relu(synapses)), axis=0) / float(image.shape[0])
     else:
-        output = tf.nn.relu(tf.reshape(tf.matmul(values[None], tf.gather(weights, active)), (-1,)) + bias)
+        output = tf.nn.relu(tf.reshape(tf.matmul(values[None], rows), (-1,)) + bias)
         positive = None
 
     def gradients(upstream):
