@@ -89,7 +89,8 @@ class InGraphTrainer:
             arrays.append(("active_inputs", active_inputs(datasets.train.images)))
         with self.model.graph.as_default():
             resident = [_resident(values, name) for name, values in arrays]
-            self._images, self._labels, self._active = (resident + [None])[:3]
+            self._images, self._labels = resident[:2]
+            self._active = resident[2] if mode == "fast" else None
             self._adam = _AdamState(self.model.parameters) if mode == "fast" else None
             self._eval_images = tf.placeholder(tf.float32, (None, datasets.test.images.shape[1]))
             self._eval_labels = tf.placeholder(tf.float32, (None, NUM_CLASSES))

@@ -315,33 +315,37 @@ def reference_reading(runs, reference_runs):
     pairs = _paired(runs, reference_runs)
     if not pairs:
         return []
-    engines = ["/".join(sorted({run["engine"] for run in side})) for side in zip(*pairs)]
+    sides = list(zip(*pairs))  # (these runs, their reference runs), in the same order
+    engines = ["/".join(sorted({run["engine"] for run in side})) for side in sides]
     differences = [run["accuracy"] - other["accuracy"] for run, other in pairs]
     largest = max(range(len(pairs)), key=lambda index: abs(differences[index]))
     findings = ["%d of %d test accuracies are within %.2f of the %s run's; mean absolute difference %.4f, "
                 "largest %+.4f (%s)." % (
                     sum(abs(difference) <= AGREEMENT for difference in differences), len(pairs), AGREEMENT,
                     engines[1], float(np.mean(np.abs(differences))), differences[largest],
-                    _cells([{"model": pairs[largest][0]["model"],
-                             "learning_rate": pairs[largest][0]["learning_rate"]}]))]
-    failed = [_cells({"model": run["model"], "learning_rate": run["learning_rate"]}
-                     for run in side if run["accuracy"] < FAILED) for side in zip(*pairs)]
+                    _cells([pairs[largest][0]]))]
+    failed = [_cells(run for run in side if run["accuracy"] < FAILED) for side in sides]
     findings.append("Runs that failed to train: %s here, %s with %s: %s." % (
         failed[0], failed[1], engines[1], "agrees" if failed[0] == failed[1] else "differs"))
-    winners = {}
-    for index, side in enumerate(zip(*pairs)):
-        for rate in {run["learning_rate"] for run in side}:
-            accuracies = {run["model"]: run["accuracy"] for run in side if run["learning_rate"] == rate}
-            if len(accuracies) == 2:
-                winners.setdefault(rate, [None, None])[index] = max(accuracies, key=accuracies.get)
-    if winners:
+    winners = [_better_models(side) for side in sides]
+    if winners[0]:
         findings.append("The better model at a learning rate is the same in %d of %d rates." % (
-            sum(pair[0] == pair[1] for pair in winners.values()), len(winners)))
-    minutes = [_sweep_seconds(side) / 60 for side in zip(*pairs)]
+            sum(winners[0][rate] == winners[1][rate] for rate in winners[0]), len(winners[0])))
+    minutes = [_sweep_seconds(side) / 60 for side in sides]
     findings.append("These runs took %.1f min of wall time (%s), the reference runs %.1f min (%s): "
                     "%.1fx faster." % (minutes[0], engines[0], minutes[1], engines[1],
                                        minutes[1] / minutes[0]))
     return findings
+
+
+def _better_models(runs):
+    """Per learning rate with both models among ``runs``: the model of higher test accuracy."""
+    better = {}
+    for rate in {run["learning_rate"] for run in runs}:
+        accuracies = {run["model"]: run["accuracy"] for run in runs if run["learning_rate"] == rate}
+        if len(accuracies) == 2:
+            better[rate] = max(accuracies, key=accuracies.get)
+    return better
 
 
 def _sweep_seconds(runs):
