@@ -226,13 +226,17 @@ def _parameters(hidden_sizes, weights_out_by_in):
     The blog's multi-threshold weights are ``(out, in)``; ``relu_layer``'s are ``(in, out)``.
     No Xavier/He scaling: that is why the first losses are huge. Resource variables, so that
     in-graph loops read every update (a ref variable's cached snapshot would go stale).
+    Parameter ``k`` draws with op-level seed ``k`` under the graph seed: TensorFlow 1.15 would
+    derive op seeds from the graph's op count, so without them a seed gives other weights there
+    (TensorFlow 2.x counts random ops: the same ``k``, so its weights are unchanged by this).
     """
     sizes = (INPUT_SIZE,) + tuple(hidden_sizes) + (NUM_CLASSES,)
     parameters = []
     for layer, (size_in, size_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         weights = (size_out, size_in) if weights_out_by_in else (size_in, size_out)
         for name, shape in (("W_%d%d" % (layer, layer + 1), weights), ("b_%d" % (layer + 1), (size_out,))):
-            parameters.append(tf.Variable(tf.random_normal(shape), name=name, use_resource=True))
+            initial = tf.random_normal(shape, seed=len(parameters))
+            parameters.append(tf.Variable(initial, name=name, use_resource=True))
     return parameters
 
 MinibatchGraph = collections.namedtuple(
