@@ -2,6 +2,10 @@
 
 from setuptools import find_packages, setup
 
+# TensorFlow 1.15 (Python 3.7) was built against protobuf 3: protobuf 4 fails at `import tensorflow`
+# ("Descriptors cannot be created directly").
+TF1 = ["tensorflow==1.15.5; python_version < '3.8'", "protobuf>=3.8,<3.21; python_version < '3.8'"]
+
 with open("README.md") as stream:
     long_description = stream.read()
 
@@ -16,11 +20,9 @@ setup(
     python_requires=">=3.7",
     install_requires=["numpy>=1.16", "scipy>=1.2", "matplotlib>=3.1", "tqdm>=4.40"],
     extras_require={
-        "cpu": ["tensorflow-cpu>=2.4; python_version >= '3.8'",
-                "tensorflow==1.15.5; python_version < '3.8'"],
-        "tf": ["tensorflow>=2.4; python_version >= '3.8'",
-               "tensorflow==1.15.5; python_version < '3.8'"],
-        "tf1": ["tensorflow==1.15.5"],
+        "cpu": ["tensorflow-cpu>=2.4; python_version >= '3.8'"] + TF1,
+        "tf": ["tensorflow>=2.4; python_version >= '3.8'"] + TF1,
+        "tf1": [requirement.split(";")[0] for requirement in TF1],
         "ray": ["ray>=2.5"],
         "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff"],
     },
@@ -30,6 +32,7 @@ setup(
         "mtneuron-engine-equivalence=mtneuron.cli:engine_equivalence",
         "mtneuron-benchmark=mtneuron.cli:benchmark",
         "mtneuron-part2=mtneuron.cli:part2",
+        "mtneuron-tf-agreement=mtneuron.cli:tf_agreement",
     ]},
     classifiers=["Programming Language :: Python :: 3",
                  "Topic :: Scientific/Engineering :: Artificial Intelligence"],

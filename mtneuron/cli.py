@@ -11,6 +11,7 @@ import time
 from mtneuron import claims, data, files, records, report, sweep
 from mtneuron.data import DataError
 from mtneuron.records import ARCHITECTURES, BLOG_SEED, ENGINES, INITS, MinibatchSpec, RecordError
+from mtneuron.sweep import RunError
 
 BLOG_LEARNING_RATES = (0.0005, 0.001, 0.005, 0.01)
 MODELS = ("central", "multi")
@@ -19,7 +20,7 @@ TRAIN_SIZE = 55000
 TEST_SIZE = 10000
 
 
-USER_ERRORS = (DataError, RecordError, ImportError)  # reported in one line, never as a traceback
+USER_ERRORS = (DataError, RecordError, ImportError, RunError)  # reported in one line, never as a traceback
 
 
 def _fail(prog, error):
@@ -374,3 +375,75 @@ def part2(argv=None):
         return _fail("part2.py", error)
     print("wrote " + ", ".join(paths))
     return 0
+
+
+def tf_agreement_parser():
+    parser = Parser(
+        prog="tf_agreement.py", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Compare the faithful loop on two TensorFlows from the same seed, bit for bit: data "
+                    "order, initial weights, the first example's forward pass and gradients, and the "
+                    "parameters after 1, 10 and 1,100 steps. Takes a snapshot under this interpreter and "
+                    "under --python (e.g. a Python 3.7 venv with TensorFlow 1.15), then writes --out "
+                    "(Markdown) and the same numbers as JSON beside it.")
+    parser.add_argument("--python", required=True, metavar="INTERPRETER",
+                        help="the other interpreter, with mtneuron installed (e.g. .venv37/bin/python)")
+    parser.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
+    parser.add_argument("--seed", type=int, default=BLOG_SEED, help="initial weights and data order")
+    parser.add_argument("--data-dir", metavar="DIR", help="directory with the MNIST IDX files")
+    parser.add_argument("--out", default="results/tf_agreement.md", metavar="FILE", help="Markdown report")
+    parser.add_argument("--snapshot", metavar="FILE.npz", help=argparse.SUPPRESS)  # one interpreter's part
+    return parser
+
+
+def tf_agreement(argv=None):
+    """Entry point of ``tf_agreement.py``; returns the exit code."""
+    import tempfile
+
+    from mtneuron import agreement
+
+    argv = sys.argv[1:] if argv is None else argv
+    options = tf_agreement_parser().parse_args(argv)
+    try:
+        if options.snapshot:
+            datasets = data.read_data_sets(options.data_dir)
+            files.write_npz(options.snapshot, agreement.snapshot(datasets, options.models, seed=options.seed))
+            return 0
+        data.mnist_files(options.data_dir)
+        started = time.time()
+        with tempfile.TemporaryDirectory() as scratch:
+            snapshots = [_snapshot_under(python, os.path.join(scratch, "%d.npz" % index), options)
+                         for index, python in enumerate((options.python, sys.executable))]
+        result = agreement.compare(*snapshots)  # the other interpreter's TensorFlow is the reference
+    except USER_ERRORS as error:
+        return _fail("tf_agreement.py", error)
+    command = " ".join(shlex.quote(word) for word in ["python", "scripts/tf_agreement.py"] + argv)
+    wall_time = time.time() - started
+    files.write_text(options.out, agreement.markdown(result, command, wall_time))
+    records.write_json(os.path.splitext(options.out)[0] + ".json",
+                       dict(result, command=command, wall_time_s=wall_time))
+    for model, outcome in result["models"].items():
+        print("%s: %s" % (model, agreement.verdict(outcome)))
+    print("wrote " + options.out)
+    return 0
+
+
+def _snapshot_under(python, path, options):
+    """Take ``agreement.snapshot`` in a fresh ``python`` process; return its arrays."""
+    import subprocess
+
+    import numpy as np
+
+    code = "import sys; from mtneuron import cli; sys.exit(cli.tf_agreement(sys.argv[1:]))"
+    argv = ["--python", python, "--snapshot", path, "--seed", str(options.seed), "--models"] + options.models
+    if options.data_dir:
+        argv += ["--data-dir", options.data_dir]
+    try:
+        finished = subprocess.run([python, "-c", code] + argv, capture_output=True, text=True)
+    except OSError as error:
+        raise RecordError("cannot run %s: %s: pass --python a Python interpreter" % (python, error)) from None
+    if finished.returncode != 0:
+        last = (finished.stderr.strip().splitlines() or ["exit code %d" % finished.returncode])[-1]
+        raise RecordError("%s could not take a snapshot (%s): install mtneuron into it, e.g. %s -m pip "
+                          "install -e '.[tf1]'" % (python, last, python))
+    with np.load(path) as arrays:
+        return {name: arrays[name] for name in arrays.files}

@@ -148,12 +148,13 @@ class InGraphTrainer:
         return self._chunks[size]
 
     def _example(self, images, labels, step):
-        inputs = tf.reshape(images[step], self.model.inputs.shape)
-        return inputs, tf.reshape(labels[step], (1, NUM_CLASSES))
+        """Example ``step`` of a chunk; ``tf.gather``, as TF 1.15's XLA needs constant slice bounds."""
+        inputs = tf.reshape(tf.gather(images, step), self.model.inputs.shape)
+        return inputs, tf.reshape(tf.gather(labels, step), (1, NUM_CLASSES))
 
     def _exact_loop(self, images, labels):
         """The blog graph's Adam step, once per example, in a ``tf.while_loop``."""
-        size = images.shape[0]
+        size = images.shape.as_list()[0]
         model = self.model
 
         def body(step, *outputs):
@@ -175,7 +176,7 @@ class InGraphTrainer:
         The first layer sums over each image's active inputs (``active_first_layer``), so the loop
         holds ``W_01`` and its moments as ``(784, units)``.
         """
-        size, count = images.shape[0], len(self.model.parameters)
+        size, count = images.shape.as_list()[0], len(self.model.parameters)
         learning_rate = self.learning_rate
         transpose = self.model.weights_out_by_in
 
@@ -184,7 +185,7 @@ class InGraphTrainer:
                 outputs, state = loop_state[:3], loop_state[3:]
                 parameters, moments, beta_powers = state[:count], state[count:3 * count], state[3 * count:]
                 inputs, target = self._example(images, labels, step)
-                results, gradients = self._step(list(parameters), inputs, target, actives[step])
+                results, gradients = self._step(list(parameters), inputs, target, tf.gather(actives, step))
                 updated = adam_update(parameters, moments, beta_powers, gradients, learning_rate)
                 return (step + 1,) + _write(outputs, step, results) + updated
 

@@ -25,3 +25,11 @@ def write_text(path, text):
     """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as temporary, open(temporary, "w") as stream:
         stream.write(text)
+
+
+def write_npz(path, arrays):
+    """Write the named ``arrays`` to ``path`` as an uncompressed ``.npz``, atomically and in their order."""
+    import numpy as np
+
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        np.savez(stream, **arrays)

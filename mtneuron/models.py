@@ -141,7 +141,7 @@ def active_first_layer(model, weights, bias, image, active):
     if model == "multi":
         synapses = rows * values[:, None]
         output = tf.reduce_sum(tf.nn.relu(synapses), axis=0) + bias
-        positive = tf.reduce_sum(tf.sign(tf.nn.relu(synapses)), axis=0) / float(image.shape[0])
+        positive = tf.reduce_sum(tf.sign(tf.nn.relu(synapses)), axis=0) / float(image.shape.as_list()[0])
     else:
         output = tf.nn.relu(tf.reshape(tf.matmul(values[None], rows), (-1,)) + bias)
         positive = None

@@ -23,6 +23,21 @@ from mtneuron.records import BLOG_SEED, RecordError, RunSpec
 CHECKPOINTS = "checkpoints"  # OUT/checkpoints/<run>/: the epoch checkpoints of unfinished runs
 
 
+class RunError(RuntimeError):
+    """A run that failed in its worker, in one line naming the run and the cause.
+
+    Only this plain exception crosses the process (or Ray) boundary: TensorFlow's errors hold
+    locks and graph objects that cannot be pickled, so the real cause would never arrive.
+    """
+
+
+def run_error(spec, error):
+    """``RunError`` for ``spec`` from the worker's ``error``: its type and the first line of its message."""
+    message = getattr(error, "message", None) or str(error) or "no message"
+    line = next((text.strip() for text in str(message).splitlines() if text.strip()), "no message")
+    return RunError("%s failed: %s: %s" % (spec.filename[:-5], type(error).__name__, line))
+
+
 def expand(models, learning_rates, seeds=(BLOG_SEED,), **settings):
     """One ``RunSpec`` per (seed, learning rate, model), rates ascending, sharing ``settings``."""
     return [RunSpec(model=model, learning_rate=rate, seed=seed, **settings)
@@ -139,6 +154,14 @@ def _exit_with_parent(parent):
 
 
 def _run_one(spec, data_dir, out_dir, threads, progress, extra):
+    """``_train_one``, its failure raised as a ``RunError`` that any backend can carry to the parent."""
+    try:
+        return _train_one(spec, data_dir, out_dir, threads, progress, extra)
+    except Exception as error:  # every cause must reach the user, in one line
+        raise run_error(spec, error) from None
+
+
+def _train_one(spec, data_dir, out_dir, threads, progress, extra):
     """Train ``spec`` (from its last epoch checkpoint, for trainers that keep them) and write its record."""
     from mtneuron import data  # TensorFlow is imported in workers only, by the spec's trainer
 

@@ -1,12 +1,16 @@
 """Paths and a runner for the command-line tests."""
 
+import dataclasses
 import os
 import subprocess
 import sys
+import threading
+import typing
 
 import numpy as np
 
 from mtneuron.data import DataSet, Datasets, one_hot_encode
+from mtneuron.records import RunSpec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "reproduce_blog.py")
@@ -47,7 +51,7 @@ def synthetic_datasets(**kwargs):
 
 def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measures=None, points=4):
     """A complete run record with flat curves, made without training (for report and claims tests)."""
-    from mtneuron.records import SCHEMA_VERSION, RunSpec
+    from mtneuron.records import SCHEMA_VERSION
 
     spec = RunSpec(model=model, learning_rate=learning_rate, seed=seed, engine="fast")
     return {
@@ -63,3 +67,25 @@ def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measur
         "threads": 1, "command": "python scripts/claims.py", "spec": spec.to_dict(),
         "schema_version": SCHEMA_VERSION, "status": "complete",
     }
+
+
+
+class UnpicklableError(RuntimeError):
+    """Holds a lock, as TensorFlow's errors hold graph objects: pickling it fails."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.lock = threading.RLock()
+
+
+def fail_to_train(spec, datasets, **options):
+    """A trainer that fails at once with an error no process boundary can carry."""
+    raise UnpicklableError("Input 1 to node while/strided_slice must be a compile-time constant\n"
+                           "\tdetails on a second line")
+
+
+@dataclasses.dataclass(frozen=True)
+class FailingSpec(RunSpec):
+    """A blog run whose trainer (``fail_to_train``) fails on purpose."""
+
+    trainer: typing.ClassVar[str] = "tests.helpers:fail_to_train"

@@ -1,5 +1,7 @@
 """The blog's two graphs: shapes, initialisation, loss and accuracy ops, and that they learn."""
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -142,3 +144,25 @@ def test_active_first_layer_equals_the_blog_layer_in_value_and_gradient(model):
         np.testing.assert_allclose(positive, np.mean(weights * image > 0, axis=1), rtol=1e-6)
     else:
         assert positive.size == 0  # the central layer has no synapse measure
+
+
+# SHA-256 of the initial parameters' little-endian float32 bytes, [W_01, b_1, ..., b_3] at seed 21, as
+# TensorFlow 2.21 and 1.15.5 both draw them (the two models share it: multi's W are central's bytes,
+# transposed shapes). The same test runs on both CI legs, so both start from the same network.
+INITIAL_SHA256_SEED_21 = "ee25cd9673ce129047cf17decd82e316dc2c3915594b968d14749ea66376605d"
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_seed_21_draws_the_same_initial_weights_on_every_tensorflow(model):
+    values = initial_values(model, 21)
+    ordered = [values[name] for name in ("W_01", "b_1", "W_12", "b_2", "W_23", "b_3")]
+    digest = hashlib.sha256(b"".join(np.ascontiguousarray(value, "<f4").tobytes() for value in ordered))
+    assert digest.hexdigest() == INITIAL_SHA256_SEED_21, tf.version.VERSION
+
+
+def test_every_initialiser_has_an_explicit_op_seed():
+    """Without one, TensorFlow 1.15 derives op seeds from the op count, and a seed draws other weights."""
+    graph = build_graph("multi", seed=5).graph
+    seeds = [(op.get_attr("seed"), op.get_attr("seed2")) for op in graph.get_operations()
+             if op.type == "RandomStandardNormal"]
+    assert seeds == [(5, index) for index in range(6)]

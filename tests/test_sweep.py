@@ -2,14 +2,16 @@
 
 import json
 import os
+import pickle
+import re
 import subprocess
 import sys
 import time
 
 import pytest
 
-from mtneuron import cli
-from tests.helpers import QUICK_ARGS, ROOT, run_script
+from mtneuron import cli, sweep
+from tests.helpers import QUICK_ARGS, ROOT, FailingSpec, UnpicklableError, run_script
 
 NUMBERS = ("losses", "accuracies", "accuracy", "train_accuracy", "measurements", "steps", "threads")
 
@@ -106,3 +108,26 @@ def test_workers_end_when_their_sweep_is_killed(mnist_dir, tmp_path):
     finally:
         for pid in _children(sweep.pid):
             os.kill(pid, 9)
+
+
+@pytest.mark.parametrize("backend, jobs", [("processes", 1), ("processes", 2), ("ray", 2)])
+def test_a_failed_run_reaches_the_parent_as_one_line_naming_it(backend, jobs, mnist_dir, tmp_path):
+    if backend == "ray":
+        pytest.importorskip("ray", reason="Ray is not installed: pip install 'mtneuron[ray]'")
+    specs = [FailingSpec(model=model, learning_rate=0.001) for model in ("central", "multi")]
+    with pytest.raises(sweep.RunError) as failed:
+        sweep.run_sweep(specs, str(tmp_path / "out"), data_dir=mnist_dir, jobs=jobs,
+                        progress=False, backend=backend)
+    message = str(failed.value)
+    assert "\n" not in message and "details" not in message
+    assert re.fullmatch(r"run_(central|multi)_0\.001 failed: UnpicklableError: Input 1 to node "
+                        r"while/strided_slice must be a compile-time constant", message), message
+    assert not [name for name in os.listdir(str(tmp_path / "out")) if name.endswith(".json")]
+
+
+def test_run_error_is_one_picklable_line_from_any_error():
+    spec = FailingSpec(model="multi", learning_rate=0.01, seed=3)
+    error = sweep.run_error(spec, UnpicklableError("\n  first line  \nsecond"))
+    assert str(pickle.loads(pickle.dumps(error))) == (
+        "run_multi_0.01_seed3 failed: UnpicklableError: first line")
+    assert str(sweep.run_error(spec, ValueError())) == "run_multi_0.01_seed3 failed: ValueError: no message"
