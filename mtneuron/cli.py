@@ -125,9 +125,10 @@ def reproduce_blog_parser():
                              "1,3,5; each seed is a run per model and learning rate")
     _engine_option(parser)
     parser.add_argument("--out", default="results", metavar="DIR", help="output directory")
-    parser.add_argument("--reference", metavar="DIR",
-                        help="another results directory (e.g. made with --engine faithful) to compare "
-                             "with in summary.md [default: OUT/faithful when it exists]")
+    parser.add_argument("--reference", nargs="+", metavar="DIR",
+                        help="other results directories (e.g. made with --engine faithful, or on TF 1.15) "
+                             "to put beside these runs in summary.md [default: those of %s that exist]"
+                        % ", ".join("OUT/" + path for path in report.DEFAULT_REFERENCES))
     parser.add_argument("--report-only", action="store_true",
                         help="only redraw the figures and summary.md from the records in --out")
     return parser
@@ -145,8 +146,8 @@ def reproduce_blog(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     options = reproduce_blog_parser().parse_args(argv)
     reference = options.reference
-    if reference is None and os.path.isdir(os.path.join(options.out, "faithful")):
-        reference = os.path.join(options.out, "faithful")
+    if reference is None:
+        reference = report.default_references(options.out)
     specs = _specs(options, options.seeds, options.engine)
     return _sweep_and_report("reproduce_blog.py", argv, options, specs,
                              lambda: report.write_report(options.out, reference))

@@ -37,14 +37,14 @@ SUMMARY = "summary.md"
 DPI = 100
 
 
-def write_report(out_dir, reference_dir=None, rates=None):
+def write_report(out_dir, reference_dirs=(), rates=None):
     """Write both figures and ``summary.md`` for the records in ``out_dir``; return their paths.
 
-    With ``reference_dir``, summary.md also compares every run with the same run there; with
-    ``rates``, only the runs at those learning rates count.
+    summary.md also puts every run beside the same run in each of ``reference_dirs`` (another engine
+    or TensorFlow); with ``rates``, only the runs at those learning rates count.
     """
     runs = [run for run in records.load_records(out_dir) if rates is None or run["learning_rate"] in rates]
-    reference = None if reference_dir is None else (reference_dir, records.load_records(reference_dir))
+    reference = load_references(reference_dirs)
     paths = [os.path.join(out_dir, name) for name in (CURVES_FIGURE, BARS_FIGURE, SUMMARY)]
     save_figure(curves_figure(runs), paths[0])
     save_figure(bars_figure(runs), paths[1])
@@ -205,8 +205,8 @@ def _cell(value, pattern="%.4f"):
     return "–" if value is None else pattern % value
 
 
-def summary_markdown(runs, reference=None):
-    """``summary.md``: the tables against the blog (and a ``(directory, runs)`` reference), provenance."""
+def summary_markdown(runs, reference=()):
+    """``summary.md``: the tables against the blog (and ``(directory, runs)`` references), provenance."""
     lines = ["# Reproduction of the blog's experiment", ""]
     changed = differs_from_blog(runs)
     if changed:
@@ -217,18 +217,41 @@ def summary_markdown(runs, reference=None):
               "Mean over the final %d training examples of each run." % runs[0]["average_every"], "",
               final_point_table(runs), "", "## What agrees and what does not", ""]
     lines += ["- " + finding for finding in reading(runs)]
-    if reference is not None:
-        lines += ["", "## Against the runs in `%s`" % reference[0], "",
-                  "Same settings and seed. Engines that agree to the last bits step by step still drift "
-                  "apart over 220,000 batch-1 steps from a std-1 initialisation (the training is "
-                  "chaotic), so single cells can differ by as much as two seeds do; whether engines "
-                  "differ systematically is a question for several seeds (`engine_equivalence.md`).",
-                  "", reference_table(runs, reference[1]), ""]
-        lines += ["- " + finding for finding in reference_reading(runs, reference[1])]
+    if reference:
+        lines += [""] + reference_markdown(runs, reference)
     lines += ["", "## Runs", "", runs_table(runs), "", "## Provenance", ""]
     lines += ["- " + fact for fact in provenance(runs)]
     lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (CURVES_FIGURE, BARS_FIGURE), ""]
     return "\n".join(lines)
+
+
+DEFAULT_REFERENCES = ("tf1.15/faithful", "faithful")  # the blog's loop on TF 1.15, then on this TensorFlow
+
+
+def default_references(out_dir):
+    """The directories of ``DEFAULT_REFERENCES`` under ``out_dir`` that exist."""
+    paths = [os.path.join(out_dir, name) for name in DEFAULT_REFERENCES]
+    return [path for path in paths if os.path.isdir(path)]
+
+
+def load_references(directories):
+    """``(directory, runs)`` of every reference directory."""
+    return [(directory, records.load_records(directory)) for directory in directories]
+
+
+def reference_markdown(runs, reference):
+    """Markdown lines: every run beside the same run of each ``(directory, runs)`` reference, and findings."""
+    lines = ["## Against the runs in %s" % ", ".join("`%s`" % directory for directory, _ in reference), "",
+             "Same settings and seed, the same initial weights and data order. Engines and TensorFlows that "
+             "agree to the last bits for a step or more still drift apart over 220,000 batch-1 steps from a "
+             "std-1 initialisation (the training is chaotic), so single cells can differ by as much as two "
+             "seeds do; whether engines differ systematically is a question for several seeds "
+             "(`engine_equivalence.md`), where the two TensorFlows part one for `tf_agreement.md`.", "",
+             reference_table(runs, [side for _, side in reference]), ""]
+    for directory, reference_runs in reference:
+        findings = reference_reading(runs, reference_runs)
+        lines += ["- Against `%s`: %s" % (directory, finding) for finding in findings]
+    return lines
 
 
 def _table(header, rows):
@@ -287,27 +310,37 @@ def _last_mean(cell_runs, key):
 
 def _paired(runs, reference_runs):
     """``(run, reference run)`` for every run that has a reference run of the same cell and seed."""
-    pairs = []
-    for run in runs:
-        other = next((candidate for candidate in cell(reference_runs, run["model"], run["learning_rate"])
-                      if candidate["seed"] == run["seed"]), None)
-        if other is not None:
-            pairs.append((run, other))
-    return pairs
+    pairs = [(run, _same_run(reference_runs, run)) for run in runs]
+    return [pair for pair in pairs if pair[1] is not None]
 
 
-def reference_table(runs, reference_runs):
-    """Markdown table: test accuracy and last curve point of each run beside the reference's same run."""
+def reference_table(runs, references):
+    """Markdown table: each run's test accuracy and last curve point beside the same run in every
+    reference (lists of runs), references first, as ``a / b / these``."""
     rows = []
-    for run, other in _paired(runs, reference_runs):
+    for run in runs:
+        sides = [_same_run(reference, run) for reference in references] + [run]
+        if any(side is None for side in sides):
+            continue
         rows.append([format_rate(run["learning_rate"]), LABELS[run["model"]], "%d" % run["seed"],
-                     "%s / %s" % (other["engine"], run["engine"]),
-                     "%.4f / %.4f" % (other["accuracy"], run["accuracy"]),
-                     "%+.4f" % (run["accuracy"] - other["accuracy"]),
-                     "%.3f / %.3f" % (_last(other["accuracies"]), _last(run["accuracies"])),
-                     "%.2f / %.2f" % (_last(other["losses"]), _last(run["losses"]))])
-    return _table(["learning rate", "model", "seed", "engines", "test accuracy", "difference",
+                     " / ".join(_setting(side) for side in sides),
+                     " / ".join("%.4f" % side["accuracy"] for side in sides),
+                     " / ".join("%.3f" % _last(side["accuracies"]) for side in sides),
+                     " / ".join("%.2f" % _last(side["losses"]) for side in sides)])
+    return _table(["learning rate", "model", "seed", "engine, TensorFlow", "test accuracy",
                    "last train accuracy", "last train loss"], rows)
+
+
+def _setting(run):
+    """A run's engine and TensorFlow, e.g. ``faithful, TF 1.15.5`` (the engine alone if not recorded)."""
+    version = run.get("tensorflow_version")
+    return run["engine"] if version is None else "%s, TF %s" % (run["engine"], version)
+
+
+def _same_run(reference_runs, run):
+    """The run of ``reference_runs`` with ``run``'s model, learning rate and seed, or None."""
+    return next((other for other in cell(reference_runs, run["model"], run["learning_rate"])
+                 if other["seed"] == run["seed"]), None)
 
 
 def reference_reading(runs, reference_runs):
@@ -316,7 +349,7 @@ def reference_reading(runs, reference_runs):
     if not pairs:
         return []
     sides = list(zip(*pairs))  # (these runs, their reference runs), in the same order
-    engines = ["/".join(sorted({run["engine"] for run in side})) for side in sides]
+    engines = ["/".join(sorted({_setting(run) for run in side})) for side in sides]
     differences = [run["accuracy"] - other["accuracy"] for run, other in pairs]
     largest = max(range(len(pairs)), key=lambda index: abs(differences[index]))
     findings = ["%d of %d test accuracies are within %.2f of the %s run's; mean absolute difference %.4f, "

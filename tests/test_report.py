@@ -27,3 +27,16 @@ def test_reading_against_a_reference_counts_close_cells_failures_winners_and_spe
     assert findings[3] == ("These runs took 2.0 min of wall time (fast), the reference runs 12.0 min "
                            "(faithful): 6.0x faster.")
     assert report.reference_reading(runs, []) == []
+
+
+def test_the_reference_table_puts_each_run_beside_the_same_run_of_every_reference():
+    rates = {("central", 0.001): 0.90, ("multi", 0.001): 0.89}
+    tf1, tf2, here = (sweep(rates, engine, 1.0) for engine in ("faithful", "faithful", "fast"))
+    for run in tf1:
+        run.update(tensorflow_version="1.15.5", accuracy=run["accuracy"] - 0.01)
+    del tf2[0]  # a run missing from one reference has no row
+    table = report.reference_table(here, [tf1, tf2])
+    assert table.count("\n") == 2
+    row = ("| 0.001 | Multi-threshold | 21 | faithful, TF 1.15.5 / faithful / fast "
+           "| 0.8800 / 0.8900 / 0.8900 |")
+    assert row in table

@@ -60,7 +60,9 @@ def test_report_compares_with_a_reference_directory(quick_results, tmp_path):
     with open(os.path.join(out, "summary.md")) as stream:
         summary = stream.read()
     assert "## Against the runs in `%s`" % quick_results in summary
-    assert summary.count("| +0.0000 |") == 4  # the same runs: no difference
+    section = summary.split("## Against the runs in")[1].split("\n- ")[0]
+    accuracies = [row.split(" | ")[4] for row in section.splitlines() if row.startswith("| 0.0")]
+    assert len(accuracies) == 4 and all(len(set(cell.split(" / "))) == 1 for cell in accuracies)  # same runs
 
 
 def test_rerun_skips_complete_runs_and_redoes_missing_ones(quick_results, tmp_path, mnist_dir):
@@ -155,6 +157,11 @@ def test_reference_defaults_to_a_faithful_subdirectory_and_a_missing_one_is_an_e
     shutil.copytree(quick_results, os.path.join(out, "faithful"))
     assert run_script(["--report-only", "--out", out], None).returncode == 0
     with open(os.path.join(out, "summary.md")) as stream:
-        assert "## Against the runs in `%s`" % os.path.join(out, "faithful") in stream.read()
+        assert "## Against the runs in `%s`\n" % os.path.join(out, "faithful") in stream.read()
+    shutil.copytree(quick_results, os.path.join(out, "tf1.15", "faithful"))
+    assert run_script(["--report-only", "--out", out], None).returncode == 0
+    with open(os.path.join(out, "summary.md")) as stream:
+        assert "## Against the runs in `%s`, `%s`\n" % (
+            os.path.join(out, "tf1.15", "faithful"), os.path.join(out, "faithful")) in stream.read()
     missing = run_script(["--report-only", "--out", out, "--reference", str(tmp_path / "none")], None)
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1
