@@ -83,6 +83,7 @@ class Checkpoints:
         steps, train_time = int(state["steps"]), float(state["train_time"])
         points = tuple(state[key] for key in ("losses", "accuracies", "measurements"))
         prefix = os.path.join(self.directory, state["name"])
+        zipfile.ZipFile(prefix + ".npz").close()  # fails once here; numpy 1.18 would add a __del__ traceback
         with np.load(prefix + ".npz") as stored:
             arrays = {key: stored[key] for key in stored.files}
         window = [arrays[key] for key in WINDOW]

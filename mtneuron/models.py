@@ -27,7 +27,7 @@ BlogGraph.__doc__ = """Tensors and ops of one blog network.
 ``forward(parameters, inputs)`` rebuilds the network on other tensors (in-graph training
 loops use it) and returns ``(logits, hidden)``. The fast engine computes the same sums in
 another order: ``active_forward(parameters, image, active)``, with ``W_01`` shaped
-``(784, units)``, returns ``(logits, hidden, first_positive, first_gradients)`` (see
+``(units, 784)``, returns ``(logits, hidden, first_positive, first_gradients)`` (see
 ``active_first_layer``); ``batch_forward(parameters, images)`` the logits ``(batch, 10)`` of a
 ``(batch, 784)`` batch. ``weights_out_by_in`` says whether the weights are ``(out, in)``;
 ``optimizer`` is the ``AdamOptimizer``;
@@ -130,14 +130,14 @@ def central_threshold_active_forward(parameters, image, active):
 def active_first_layer(model, weights, bias, image, active):
     """The first hidden layer of one image, summed over its active (non-zero) inputs only.
 
-    ``weights`` is ``(784, units)``, so the active inputs' rows are contiguous; ``active`` lists the
-    non-zero pixels' indices, padded with indices of zero pixels. The skipped terms are exact
-    zeros, so the sums are the blog's in another order. Returns the ``(units,)`` output; for the
-    multi-threshold layer each unit's fraction of synapses with ``W_ji x_i > 0`` (else ``None``);
-    and ``gradients(upstream)``, the layer's dense ``(dL/dW, dL/db)`` from ``dL/doutput`` (zero
-    where the input is zero), built where they are used instead of scattered from the rows.
+    ``weights`` is ``(units, 784)``; ``active`` lists the non-zero pixels' indices, padded with
+    indices of zero pixels. The skipped terms are exact zeros, so the sums are the blog's in another
+    order (over the active inputs' rows, ``(active, units)``). Returns the ``(units,)`` output; for
+    the multi-threshold layer each unit's fraction of synapses with ``W_ji x_i > 0`` (else
+    ``None``); and ``gradients(upstream)``, the layer's dense ``(dL/dW, dL/db)`` from
+    ``dL/doutput`` (zero where the input is zero), built where they are used instead of scattered.
     """
-    rows, values = tf.gather(weights, active), tf.gather(image, active)
+    rows, values = tf.transpose(tf.gather(weights, active, axis=1)), tf.gather(image, active)
     if model == "multi":
         synapses = rows * values[:, None]
         output = tf.reduce_sum(tf.nn.relu(synapses), axis=0) + bias
@@ -147,11 +147,11 @@ def active_first_layer(model, weights, bias, image, active):
         positive = None
 
     def gradients(upstream):
-        if model == "multi":  # d relu(W_ij x_i) / d W_ij = x_i [W_ij x_i > 0], as TensorFlow's ReluGrad
-            mask = tf.cast(weights * image[:, None] > 0, tf.float32)
-            return image[:, None] * upstream[None] * mask, upstream
+        if model == "multi":  # d relu(W_ji x_i) / d W_ji = x_i [W_ji x_i > 0], as TensorFlow's ReluGrad
+            mask = tf.cast(weights * image[None] > 0, tf.float32)
+            return upstream[:, None] * image[None] * mask, upstream
         upstream = upstream * tf.cast(output > 0, tf.float32)
-        return image[:, None] * upstream[None], upstream
+        return upstream[:, None] * image[None], upstream
     return output, positive, gradients
 
 

@@ -125,11 +125,11 @@ def test_active_first_layer_equals_the_blog_layer_in_value_and_gradient(model):
         inputs = tf.constant(image.reshape(graph.inputs.shape.as_list()))
         blog = graph.forward(graph.parameters, inputs)[1][0]
         blog_gradients = tf.gradients(tf.reshape(blog, (-1,)), [weights, bias], grad_ys=upstream)
-        by_input = tf.transpose(weights) if graph.weights_out_by_in else weights
-        output, positive, gradients = models.active_first_layer(model, by_input, bias, tf.constant(image),
+        by_output = weights if graph.weights_out_by_in else tf.transpose(weights)
+        output, positive, gradients = models.active_first_layer(model, by_output, bias, tf.constant(image),
                                                                 tf.constant(active))
         gradients = gradients(tf.constant(upstream))
-        if graph.weights_out_by_in:
+        if not graph.weights_out_by_in:
             gradients = [tf.transpose(gradients[0]), gradients[1]]
         positive = tf.zeros(0) if positive is None else positive
     with tf.Session(graph=graph.graph) as session:
