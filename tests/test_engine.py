@@ -157,3 +157,8 @@ def test_the_xla_probe_sizes_tensorflow_thread_pools_like_the_trainer(monkeypatc
     config = session_config(1)
     available = engine.xla_available(config)
     assert configs == [config] and engine.xla_available(None) == available and len(configs) == 1
+
+
+def test_only_tensorflow_1_updates_the_large_arrays_out_of_place():
+    assert engine.out_of_place(6, "2.21.0") == [] and engine.out_of_place(6, "2.0.0") == []
+    assert engine.out_of_place(6, "1.15.5") == [0, 2, 6, 8, 12, 14]  # W_01, W_12 and both their moments
