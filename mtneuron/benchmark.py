@@ -64,14 +64,19 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
         state = [tf.Variable(tf.random_normal(shape), use_resource=True) for shape in shapes]
         state += [tf.Variable(tf.zeros(shape), use_resource=True) for shape in shapes * 2]
 
+        count, previous = len(shapes), engine.out_of_place(len(shapes))  # as the fast engine's loop
+
         def chunk(*state):
-            def body(step, *state):
+            def body(step, *loop_state):
+                state = loop_state[:3 * count + 2]
                 gradient = tf.cast(step % 7 - 3, tf.float32)
                 gradients = [tf.fill(shape, gradient) for shape in shapes]
-                return (step + 1,) + engine.adam_update(state[:len(shapes)], state[len(shapes):-2],
-                                                        state[-2:], gradients, 0.001)
-            start = (tf.constant(0),) + tuple(state) + (tf.constant(engine.BETA1), tf.constant(engine.BETA2))
-            return tf.while_loop(lambda step, *_: step < CHUNK, body, start, parallel_iterations=1)[1:-2]
+                updated = engine.adam_update(state[:count], state[count:-2], state[-2:], gradients, 0.001)
+                return (step + 1,) + updated + tuple(state[index] for index in previous)
+            start = tuple(state) + (tf.constant(engine.BETA1), tf.constant(engine.BETA2))
+            start = (tf.constant(0),) + start + tuple(start[index] for index in previous)
+            loop = tf.while_loop(lambda step, *_: step < CHUNK, body, start, parallel_iterations=1)
+            return loop[1:1 + 3 * count]
 
         outputs = tf.xla.experimental.compile(chunk, [variable.read_value() for variable in state])
         update = tf.group(*[variable.assign(value) for variable, value in zip(state, outputs)])
