@@ -8,10 +8,12 @@ that differs: the place where the two TensorFlows part.
 """
 
 import platform
+import subprocess
 
 import numpy as np
 
-from mtneuron.records import BLOG_SEED, format_rate
+from mtneuron.files import write_npz
+from mtneuron.records import BLOG_SEED, RecordError, format_rate
 
 MODELS = ("central", "multi")
 STEPS = (1, 10, 1100)
@@ -29,6 +31,32 @@ def snapshot(datasets, models=MODELS, learning_rate=LEARNING_RATE, seed=BLOG_SEE
         arrays.update({"%s/%s" % (model, name): value
                        for name, value in _model_snapshot(model, datasets, learning_rate, seed, steps)})
     return arrays
+
+
+SNAPSHOT_CODE = ("import sys; from mtneuron import agreement; "
+                 "agreement.write_snapshot(sys.argv[1], sys.argv[2] or None, int(sys.argv[3]), sys.argv[4:])")
+
+
+def write_snapshot(path, data_dir, seed, models):
+    """Take ``snapshot`` of MNIST from ``data_dir`` (None: the default sources) and write it to ``path``."""
+    from mtneuron.data import read_data_sets
+
+    write_npz(path, snapshot(read_data_sets(data_dir), tuple(models), seed=seed))
+
+
+def snapshot_under(python, path, data_dir, seed, models):
+    """``snapshot``'s arrays, taken in a fresh ``python`` process (another TensorFlow) through ``path``."""
+    command = [python, "-c", SNAPSHOT_CODE, path, data_dir or "", str(seed)] + list(models)
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True)
+    except OSError as error:
+        raise RecordError("cannot run %s: %s: pass --python a Python interpreter" % (python, error)) from None
+    if finished.returncode != 0:
+        last = (finished.stderr.strip().splitlines() or ["exit code %d" % finished.returncode])[-1]
+        raise RecordError("%s could not take a snapshot (%s): install mtneuron into it, e.g. %s -m pip "
+                          "install -e '.[tf1]'" % (python, last, python))
+    with np.load(path) as arrays:
+        return {name: arrays[name] for name in arrays.files}
 
 
 def _model_snapshot(model, datasets, learning_rate, seed, steps):

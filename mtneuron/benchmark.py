@@ -64,7 +64,7 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
         state = [tf.Variable(tf.random_normal(shape), use_resource=True) for shape in shapes]
         state += [tf.Variable(tf.zeros(shape), use_resource=True) for shape in shapes * 2]
 
-        count, previous = len(shapes), engine.out_of_place(len(shapes))  # as the fast engine's loop
+        count = len(shapes)
 
         def chunk(*state):
             def body(step, *loop_state):
@@ -72,9 +72,9 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
                 gradient = tf.cast(step % 7 - 3, tf.float32)
                 gradients = [tf.fill(shape, gradient) for shape in shapes]
                 updated = engine.adam_update(state[:count], state[count:-2], state[-2:], gradients, 0.001)
-                return (step + 1,) + updated + tuple(state[index] for index in previous)
+                return (step + 1,) + engine.carry(updated, state, count)  # as the fast engine's loop
             start = tuple(state) + (tf.constant(engine.BETA1), tf.constant(engine.BETA2))
-            start = (tf.constant(0),) + start + tuple(start[index] for index in previous)
+            start = (tf.constant(0),) + engine.carry(start, start, count)
             loop = tf.while_loop(lambda step, *_: step < CHUNK, body, start, parallel_iterations=1)
             return loop[1:1 + 3 * count]
 
@@ -230,9 +230,9 @@ SWEEP_TARGET_FRACTION = {1: 0.2}  # default fast sweep vs the faithful sweep, pr
 
 
 def _major():
-    from mtneuron.tf1 import tf
+    from mtneuron.tf1 import release
 
-    return int(tf.version.VERSION.split(".")[0])
+    return release()[0]
 
 
 def _targets(single, threaded, parallel, alone, engines, models, cores):

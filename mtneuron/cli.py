@@ -6,9 +6,10 @@ import os
 import re
 import shlex
 import sys
+import tempfile
 import time
 
-from mtneuron import claims, data, files, records, report, sweep
+from mtneuron import agreement, claims, data, files, records, report, sweep
 from mtneuron.data import DataError
 from mtneuron.records import ARCHITECTURES, BLOG_SEED, ENGINES, INITS, MinibatchSpec, RecordError
 from mtneuron.sweep import RunError
@@ -392,27 +393,19 @@ def tf_agreement_parser():
     parser.add_argument("--seed", type=int, default=BLOG_SEED, help="initial weights and data order")
     parser.add_argument("--data-dir", metavar="DIR", help="directory with the MNIST IDX files")
     parser.add_argument("--out", default="results/tf_agreement.md", metavar="FILE", help="Markdown report")
-    parser.add_argument("--snapshot", metavar="FILE.npz", help=argparse.SUPPRESS)  # one interpreter's part
     return parser
 
 
 def tf_agreement(argv=None):
     """Entry point of ``tf_agreement.py``; returns the exit code."""
-    import tempfile
-
-    from mtneuron import agreement
-
     argv = sys.argv[1:] if argv is None else argv
     options = tf_agreement_parser().parse_args(argv)
     try:
-        if options.snapshot:
-            datasets = data.read_data_sets(options.data_dir)
-            files.write_npz(options.snapshot, agreement.snapshot(datasets, options.models, seed=options.seed))
-            return 0
         data.mnist_files(options.data_dir)
         started = time.time()
         with tempfile.TemporaryDirectory() as scratch:
-            snapshots = [_snapshot_under(python, os.path.join(scratch, "%d.npz" % index), options)
+            snapshots = [agreement.snapshot_under(python, os.path.join(scratch, "%d.npz" % index),
+                                                  options.data_dir, options.seed, options.models)
                          for index, python in enumerate((options.python, sys.executable))]
         result = agreement.compare(*snapshots)  # the other interpreter's TensorFlow is the reference
     except USER_ERRORS as error:
@@ -426,25 +419,3 @@ def tf_agreement(argv=None):
         print("%s: %s" % (model, agreement.verdict(outcome)))
     print("wrote " + options.out)
     return 0
-
-
-def _snapshot_under(python, path, options):
-    """Take ``agreement.snapshot`` in a fresh ``python`` process; return its arrays."""
-    import subprocess
-
-    import numpy as np
-
-    code = "import sys; from mtneuron import cli; sys.exit(cli.tf_agreement(sys.argv[1:]))"
-    argv = ["--python", python, "--snapshot", path, "--seed", str(options.seed), "--models"] + options.models
-    if options.data_dir:
-        argv += ["--data-dir", options.data_dir]
-    try:
-        finished = subprocess.run([python, "-c", code] + argv, capture_output=True, text=True)
-    except OSError as error:
-        raise RecordError("cannot run %s: %s: pass --python a Python interpreter" % (python, error)) from None
-    if finished.returncode != 0:
-        last = (finished.stderr.strip().splitlines() or ["exit code %d" % finished.returncode])[-1]
-        raise RecordError("%s could not take a snapshot (%s): install mtneuron into it, e.g. %s -m pip "
-                          "install -e '.[tf1]'" % (python, last, python))
-    with np.load(path) as arrays:
-        return {name: arrays[name] for name in arrays.files}

@@ -21,7 +21,7 @@ import numpy as np
 from mtneuron.data import DataSet
 from mtneuron.models import NUM_CLASSES, build_graph, correct_predictions, loss_and_accuracy
 from mtneuron.records import ENGINES
-from mtneuron.tf1 import tf
+from mtneuron.tf1 import release, tf
 
 MODES = ENGINES[1:]
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8  # tf.train.AdamOptimizer's defaults
@@ -38,8 +38,7 @@ def prefer_wide_vectors(environ=os.environ, version=tf.version.VERSION):
     a setting of the user's own is kept, and TensorFlow older than 2.18 gets nothing.
     """
     flags = environ.get("XLA_FLAGS", "")
-    release = tuple(int(part) for part in version.split(".")[:2])
-    if "xla_cpu_prefer_vector_width" not in flags and release >= WIDE_VECTORS_SINCE:
+    if "xla_cpu_prefer_vector_width" not in flags and release(version) >= WIDE_VECTORS_SINCE:
         environ["XLA_FLAGS"] = (flags + " " + WIDE_VECTORS).strip()
 
 
@@ -190,12 +189,10 @@ class InGraphTrainer:
                 inputs, target = self._example(images, labels, step)
                 results, gradients = self._step(list(parameters), inputs, target, tf.gather(actives, step))
                 updated = adam_update(parameters, moments, beta_powers, gradients, learning_rate)
-                kept = tuple(state[index] for index in previous)
-                return (step + 1,) + _write(outputs, step, results) + updated + kept
+                return (step + 1,) + _write(outputs, step, results) + carry(updated, state, count)
 
             initial = tuple(_by_output(state, count, transpose))
-            previous = out_of_place(count)
-            start = (tf.constant(0),) + _arrays(size) + initial + tuple(initial[i] for i in previous)
+            start = (tf.constant(0),) + _arrays(size) + carry(initial, initial, count)
             loop = tf.while_loop(lambda step, *_: step < size, body, start, parallel_iterations=1)
             return _stack(loop[1:4]) + _by_output(loop[4:4 + len(initial)], count, transpose)
 
@@ -257,9 +254,14 @@ def out_of_place(count, version=tf.version.VERSION):
     moments as extra loop tensors keeps them alive: XLA writes their update to a new buffer,
     vectorised, and copies it back (TF 1.15 steps about 1.5x faster; TF 2.x gains nothing).
     """
-    if tuple(int(part) for part in version.split(".")[:2]) >= IN_PLACE_VECTORISES_SINCE:
+    if release(version) >= IN_PLACE_VECTORISES_SINCE:
         return []
     return [index + part * count for part in range(3) for index in (0, 2)]
+
+
+def carry(new, old, count):
+    """A loop's next state: ``new``, then the values of ``old`` that ``out_of_place(count)`` keeps alive."""
+    return tuple(new) + tuple(old[index] for index in out_of_place(count))
 
 
 def _arrays(size):

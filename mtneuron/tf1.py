@@ -24,4 +24,11 @@ except ImportError:
 tf.logging.set_verbosity(tf.logging.ERROR)
 tf.disable_v2_behavior()
 
-__all__ = ["tf", "INSTALL_HINT"]
+
+
+def release(version=tf.version.VERSION):
+    """``(major, minor)`` of a TensorFlow version string: where behaviour depends on the release."""
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+__all__ = ["tf", "INSTALL_HINT", "release"]
