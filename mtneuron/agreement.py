@@ -12,15 +12,14 @@ import subprocess
 
 import numpy as np
 
+from mtneuron import blog
 from mtneuron.files import write_npz
-from mtneuron.records import BLOG_SEED, RecordError, format_rate
+from mtneuron.records import RecordError, format_rate
 
-MODELS = ("central", "multi")
 STEPS = (1, 10, 1100)
-LEARNING_RATE = 0.001
 
 
-def snapshot(datasets, models=MODELS, learning_rate=LEARNING_RATE, seed=BLOG_SEED, steps=STEPS):
+def snapshot(datasets, models=blog.MODELS, learning_rate=blog.LEARNING_RATE, seed=blog.SEED, steps=STEPS):
     """``{"model/quantity": array}`` of the faithful loop on this TensorFlow, plus ``meta/*`` strings."""
     from mtneuron.tf1 import tf
 
@@ -165,7 +164,7 @@ def markdown(result, command, wall_time):
              "float32 values between the two (huge when they straddle zero). Quantities "
              "are in dataflow order: data order, initial parameters, the first example's forward pass "
              "and gradients (before any update), then the parameters after 1, 10 and 1,100 Adam steps "
-             "at learning rate %s." % format_rate(LEARNING_RATE), ""]
+             "at learning rate %s." % format_rate(blog.LEARNING_RATE), ""]
     for model, outcome in result["models"].items():
         lines += ["## %s" % model, "", "- " + verdict(outcome), "",
                   "| quantity | shape | identical | differing entries | largest difference | largest ULPs |",

@@ -1,7 +1,7 @@
 """Side-by-side speed of the engines, measured in one run on one machine, as Markdown.
 
 Each measurement builds a trainer, trains one warm-up chunk (graph set-up, XLA
-compilation), then times ``repeats`` chunks of 1,100 steps (keeping the fastest: the
+compilation), then times ``repeats`` chunks of ``CHUNK`` steps (keeping the fastest: the
 machine is shared and noisy) and one full test evaluation.
 Every measurement runs in fresh processes; the parallel one runs the same thing in as
 many processes as there are cores at once, which is how a sweep uses the machine.
@@ -14,20 +14,21 @@ import time
 
 import numpy as np
 
+from mtneuron import blog
+from mtneuron.markdown import DASH, table
 from mtneuron.records import RunSpec
 
-CHUNK = 1100
-BLOG_RUNS = [(model, rate) for rate in (0.0005, 0.001, 0.005, 0.01) for model in ("central", "multi")]
-BLOG_STEPS = 4 * 55000
-TEST_EXAMPLES = 10000
+CHUNK = blog.AVERAGE_EVERY  # steps per timed chunk: one point of the curves
+BLOG_RUNS = [(model, rate) for rate in blog.LEARNING_RATES for model in blog.MODELS]
+BLOG_STEPS = blog.EPOCHS * blog.TRAIN_EXAMPLES
 
 
 def measure(engine, model, data_dir=None, threads=1, repeats=5):
-    """Examples/s of training and seconds of one 10,000-example test evaluation."""
+    """Examples/s of training and seconds of one evaluation of the blog's test examples."""
     from mtneuron import training
 
     datasets = _datasets(data_dir)
-    spec = RunSpec(model=model, learning_rate=0.001, engine=engine)
+    spec = RunSpec(model=model, learning_rate=blog.LEARNING_RATE, engine=engine)
     started = time.time()
     trainer = training.make_trainer(spec, datasets, threads)
     try:
@@ -36,7 +37,7 @@ def measure(engine, model, data_dir=None, threads=1, repeats=5):
         seconds = _timings(lambda: trainer.steps(CHUNK), repeats)
         rate = CHUNK / min(seconds)  # the least disturbed chunk, as timeit does on a shared machine
         started = time.time()
-        trainer.accuracy(datasets.test, TEST_EXAMPLES)
+        trainer.accuracy(datasets.test, blog.TEST_EXAMPLES)
         test_seconds = time.time() - started
     finally:
         trainer.close()
@@ -47,39 +48,19 @@ def measure(engine, model, data_dir=None, threads=1, repeats=5):
 def measure_adam_alone(model="multi", threads=1, repeats=5):
     """Examples/s of the fast engine's Adam update alone, on the blog network's parameter shapes.
 
-    The same XLA-compiled loop of 1,100 steps with no network: each step's gradients are one
+    The same XLA-compiled loop of ``CHUNK`` steps with no network: each step's gradients are one
     broadcast number, so nearly all of the time is the update's own memory traffic and arithmetic.
     It bounds how fast the fast engine can be. The number is cheap integer arithmetic on the step:
     XLA fuses it into every element's update (TF 1.15's ``sin`` there cost more than the update).
     """
-    from mtneuron import engine
     from mtneuron.models import build_graph
     from mtneuron.tf1 import tf
     from mtneuron.training import session_config
 
-    blog = build_graph(model)
-    shapes = [parameter.shape for parameter in blog.parameters]
+    shapes = [parameter.shape for parameter in build_graph(model).parameters]
     graph = tf.Graph()
     with graph.as_default():
-        state = [tf.Variable(tf.random_normal(shape), use_resource=True) for shape in shapes]
-        state += [tf.Variable(tf.zeros(shape), use_resource=True) for shape in shapes * 2]
-
-        count = len(shapes)
-
-        def chunk(*state):
-            def body(step, *loop_state):
-                state = loop_state[:3 * count + 2]
-                gradient = tf.cast(step % 7 - 3, tf.float32)
-                gradients = [tf.fill(shape, gradient) for shape in shapes]
-                updated = engine.adam_update(state[:count], state[count:-2], state[-2:], gradients, 0.001)
-                return (step + 1,) + engine.carry(updated, state, count)  # as the fast engine's loop
-            start = tuple(state) + (tf.constant(engine.BETA1), tf.constant(engine.BETA2))
-            start = (tf.constant(0),) + engine.carry(start, start, count)
-            loop = tf.while_loop(lambda step, *_: step < CHUNK, body, start, parallel_iterations=1)
-            return loop[1:1 + 3 * count]
-
-        outputs = tf.xla.experimental.compile(chunk, [variable.read_value() for variable in state])
-        update = tf.group(*[variable.assign(value) for variable, value in zip(state, outputs)])
+        update = _adam_alone_update(shapes)
         init = tf.global_variables_initializer()
     with tf.Session(graph=graph, config=session_config(threads)) as session:
         session.run(init)
@@ -88,6 +69,34 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
     return {"engine": "Adam alone", "model": model, "threads": threads,
             "examples_per_second": CHUNK / min(seconds),
             "parameters": int(sum(np.prod(shape.as_list()) for shape in shapes))}
+
+
+def _adam_alone_update(shapes):
+    """An op that runs ``CHUNK`` XLA-compiled Adam updates of new variables of ``shapes`` and their
+    moments, carried out of place as the fast engine's loop carries them."""
+    from mtneuron import engine
+    from mtneuron.tf1 import tf
+
+    count = len(shapes)
+    state = [tf.Variable(tf.random_normal(shape), use_resource=True) for shape in shapes]
+    state += [tf.Variable(tf.zeros(shape), use_resource=True) for shape in shapes * 2]
+
+    def body(step, *loop_state):
+        values = loop_state[:3 * count + 2]
+        gradient = tf.cast(step % 7 - 3, tf.float32)
+        gradients = [tf.fill(shape, gradient) for shape in shapes]
+        updated = engine.adam_update(values[:count], values[count:-2], values[-2:], gradients,
+                                     blog.LEARNING_RATE)
+        return (step + 1,) + engine.carry(updated, values, count)
+
+    def chunk(*values):
+        start = tuple(values) + (tf.constant(engine.BETA1), tf.constant(engine.BETA2))
+        start = (tf.constant(0),) + engine.carry(start, start, count)
+        loop = tf.while_loop(lambda step, *_: step < CHUNK, body, start, parallel_iterations=1)
+        return loop[1:1 + 3 * count]
+
+    outputs = tf.xla.experimental.compile(chunk, [variable.read_value() for variable in state])
+    return tf.group(*[variable.assign(value) for variable, value in zip(state, outputs)])
 
 
 def _timings(function, repeats):
@@ -135,7 +144,7 @@ def projected_sweep_minutes(rates, jobs):
     return seconds / jobs / 60
 
 
-def run(engines=("faithful", "exact", "fast"), models=("central", "multi"), data_dir=None, repeats=5):
+def run(engines=blog.ENGINES, models=blog.MODELS, data_dir=None, repeats=5):
     """Measure every engine and model three ways and return the Markdown report."""
     cores = os.cpu_count() or 1
     started = time.time()
@@ -168,60 +177,58 @@ def _header(cores, repeats, seconds):
                 facts["numpy_version"], facts["xla_flags"]), "",
             "Examples/s of the fastest of %d chunks of %d batch-1 Adam steps, after a warm-up chunk "
             "(and one unreported warm-up measurement); test = one evaluation "
-            "of the 10,000 test examples; set-up = graph, session and the first chunk (which includes "
-            "XLA compilation)." % (repeats, CHUNK), ""]
+            "of the %s test examples; set-up = graph, session and the first chunk (which includes "
+            "XLA compilation)." % (repeats, CHUNK, f"{blog.TEST_EXAMPLES:,}"), ""]
 
 
 def _speed_table(single, engines, models):
-    lines = ["### Training speed: one run, one thread", "",
-             "| engine | model | examples/s | vs faithful | us/step | test (s) | set-up (s) |",
-             "|---|---|---|---|---|---|---|"]
+    rows = []
     for model in models:
         base = single["faithful", model]["examples_per_second"] if "faithful" in engines else None
         for engine in engines:
             result = single[engine, model]
             rate = result["examples_per_second"]
-            lines.append("| %s | %s | %.0f | %s | %.0f | %.2f | %.1f |" % (
-                result["engine"], model, rate, "%.2fx" % (rate / base) if base else "–", 1e6 / rate,
-                result["test_seconds"], result["setup_seconds"]))
-    return lines + [""]
+            rows.append([result["engine"], model, "%.0f" % rate, "%.2fx" % (rate / base) if base else DASH,
+                         "%.0f" % (1e6 / rate), "%.2f" % result["test_seconds"],
+                         "%.1f" % result["setup_seconds"]])
+    header = ["engine", "model", "examples/s", "vs faithful", "us/step", "test (s)", "set-up (s)"]
+    return ["### Training speed: one run, one thread", "", table(header, rows), ""]
 
 
 def _layout_table(single, threaded, parallel, cores):
-    lines = ["### Using the %d cores" % cores, "",
-             "Total examples/s of three ways to use the machine; a sweep runs several runs at once, "
-             "one process each.", "",
-             "| engine | model | 1 run x 1 thread | 1 run x %d threads | %d runs x 1 thread (sum) | best |"
-             % (cores, cores), "|---|---|---|---|---|---|"]
-    wins = {}
+    rows, wins = [], {}
     for key in single:
         layouts = {"1 run x 1 thread": single[key]["examples_per_second"],
                    "1 run x %d threads" % cores: threaded[key]["examples_per_second"],
                    "%d runs x 1 thread" % cores: sum(r["examples_per_second"] for r in parallel[key])}
         best = max(layouts, key=layouts.get)
         wins[best] = wins.get(best, 0) + 1
-        lines.append("| %s | %s | %s | %s |" % (key[0], key[1], " | ".join(
-            "%.0f" % value for value in layouts.values()), best))
+        rows.append(list(key) + ["%.0f" % value for value in layouts.values()] + [best])
     choice = max(wins, key=wins.get)
     advice = ("the sweep's defaults (`--jobs` = cores, `--threads` = cores // jobs) are this layout"
               if choice.startswith("%d runs" % cores) else
               "this differs from the sweep's defaults: pass `--jobs` and `--threads` to match it")
-    return lines + ["", "Fastest layout in %d of %d cases: %s; %s." % (wins[choice], len(single), choice,
-                                                                       advice), ""]
+    header = ["engine", "model", "1 run x 1 thread", "1 run x %d threads" % cores,
+              "%d runs x 1 thread (sum)" % cores, "best"]
+    return ["### Using the %d cores" % cores, "",
+            "Total examples/s of three ways to use the machine; a sweep runs several runs at once, "
+            "one process each.", "", table(header, rows), "",
+            "Fastest layout in %d of %d cases: %s; %s." % (wins[choice], len(single), choice, advice), ""]
 
 
 def _projection_table(single, parallel, engines, models, cores):
     if set(models) != {"central", "multi"}:
         return []
-    lines = ["### Projected full blog sweep (8 runs x 220,000 steps + 8 test evaluations)", "",
-             "| engine | %d runs at a time, 1 thread each | 1 run at a time, 1 thread |" % cores,
-             "|---|---|---|"]
+    rows = []
     for engine in engines:
         together = {model: parallel[engine, model][0] for model in models}
         alone = {model: single[engine, model] for model in models}
-        lines.append("| %s | %.1f min | %.1f min |" % (
-            engine, projected_sweep_minutes(together, cores), projected_sweep_minutes(alone, 1)))
-    return lines + [""]
+        rows.append([engine, "%.1f min" % projected_sweep_minutes(together, cores),
+                     "%.1f min" % projected_sweep_minutes(alone, 1)])
+    return ["### Projected full blog sweep (%d runs x %s steps + %d test evaluations)"
+            % (len(BLOG_RUNS), f"{BLOG_STEPS:,}", len(BLOG_RUNS)), "",
+            table(["engine", "%d runs at a time, 1 thread each" % cores, "1 run at a time, 1 thread"], rows),
+            ""]
 
 
 SPEED_TARGETS = {1: 5.0, 2: 10.0}  # fast vs faithful examples/s, one thread, by TensorFlow major version
@@ -300,7 +307,7 @@ def measure_layer(variant, batch, repeats=20):
     graph = tf.Graph()
     with graph.as_default():
         if variant in CONV_VARIANTS:
-            inputs = tf.constant(rng.rand(batch, 28, 28, 1).astype(np.float32))
+            inputs = tf.constant(rng.rand(batch, *blog.IMAGE_SHAPE, 1).astype(np.float32))
             kernel = tf.Variable(rng.randn(5, 5, 1, 32).astype(np.float32))
             bias = tf.Variable(np.zeros(32, np.float32))
             if variant == "conv2d":
@@ -308,10 +315,10 @@ def measure_layer(variant, batch, repeats=20):
             else:
                 outputs = layers.multi_threshold_conv2d(inputs, kernel, [1, 1, 1, 1], "SAME", bias)
         else:
-            values = rng.randn(batch, 784).astype(np.float32)
+            values = rng.randn(batch, blog.INPUT_SIZE).astype(np.float32)
             inputs = tf.constant(np.abs(values) if variant == "non-negative" else values)
-            kernel = tf.Variable(rng.randn(784, 251).astype(np.float32))
-            bias = tf.Variable(np.zeros(251, np.float32))
+            kernel = tf.Variable(rng.randn(blog.INPUT_SIZE, blog.HIDDEN_SIZES[0]).astype(np.float32))
+            bias = tf.Variable(np.zeros(blog.HIDDEN_SIZES[0], np.float32))
             outputs = _dense_variant(variant, inputs, kernel, bias)
         gradients = tf.gradients(tf.reduce_sum(outputs), [inputs, kernel, bias])
         init = tf.global_variables_initializer()
@@ -347,16 +354,17 @@ def layer_report(batches=LAYER_BATCHES, conv_batches=(32, 128), repeats=20):
     for variant, batch in cases:  # one fresh process each: a clean peak-memory reading
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
             results[variant, batch] = pool.submit(measure_layer, variant, batch, repeats).result()
-    lines = ["## Layers: forward + backward, 784 x 251 and 5x5x1x32 convolution", "",
-             "Median of %d passes (gradients of the summed output w.r.t. inputs, kernel and bias), one "
-             "thread, each case in a fresh process; extra memory = peak resident set size during the "
-             "passes minus before them." % repeats, "",
-             "| layer | batch | ms | vs dense | extra MiB | memory vs dense |", "|---|---|---|---|---|---|"]
+    rows = []
     for variant, batch in cases:
         result = results[variant, batch]
         base = results[("conv2d" if variant in CONV_VARIANTS else "dense"), batch]
-        lines.append("| %s | %d | %.3f | %.2fx | %.1f | %s |" % (
-            variant, batch, 1e3 * result["seconds"], result["seconds"] / base["seconds"],
-            result["extra_mib"], "%.2fx" % (result["extra_mib"] / base["extra_mib"])
-            if base["extra_mib"] > 0 else "–"))
+        rows.append([variant, "%d" % batch, "%.3f" % (1e3 * result["seconds"]),
+                     "%.2fx" % (result["seconds"] / base["seconds"]), "%.1f" % result["extra_mib"],
+                     "%.2fx" % (result["extra_mib"] / base["extra_mib"]) if base["extra_mib"] > 0 else DASH])
+    lines = ["## Layers: forward + backward, %d x %d and 5x5x1x32 convolution"
+             % (blog.INPUT_SIZE, blog.HIDDEN_SIZES[0]), "",
+             "Median of %d passes (gradients of the summed output w.r.t. inputs, kernel and bias), one "
+             "thread, each case in a fresh process; extra memory = peak resident set size during the "
+             "passes minus before them." % repeats, "",
+             table(["layer", "batch", "ms", "vs dense", "extra MiB", "memory vs dense"], rows)]
     return "\n".join(lines) + "\n"

@@ -1,12 +1,12 @@
 """Per-epoch checkpoints of a blog run, so that a run killed at any moment resumes from its last epoch.
 
-A run's checkpoint directory holds, for the last epoch ``k`` it completed, the TensorFlow
-variables (a v1 ``Saver``'s ``epoch-k.index`` and ``epoch-k.data-*``: parameters and Adam's
-state), the data order and the per-step values of the averaging window in progress
-(``epoch-k.npz``), and ``state.json``: the spec, the files' name, the steps, the curves so far
-and the training time. Epoch ``k``'s files are written under new names first, then
-``state.json`` is replaced atomically to point to them, and only then are older files
-deleted: a kill at any moment leaves the previous checkpoint or the new one, complete.
+A run's checkpoint directory holds, for the last epoch ``k`` it completed, what the trainer's
+``save_state`` writes (the TensorFlow variables, a v1 ``Saver``'s ``epoch-k.index`` and
+``epoch-k.data-*``: parameters and Adam's state), the data order and the per-step values of the
+averaging window in progress (``epoch-k.npz``), and ``state.json``: the spec, the files' name,
+the steps, the curves so far and the training time. Epoch ``k``'s files are written under new
+names first, then ``state.json`` is replaced atomically to point to them, and only then are older
+files deleted: a kill at any moment leaves the previous checkpoint or the new one, complete.
 """
 
 import json
@@ -17,7 +17,6 @@ import zipfile
 
 import numpy as np
 
-from mtneuron.data import DataSet
 from mtneuron.files import atomic_path, write_text
 from mtneuron.tf1 import tf
 
@@ -31,9 +30,6 @@ class Checkpoints:
 
     def __init__(self, directory, spec, trainer):
         self.directory, self.spec, self.trainer = directory, spec, trainer
-        if directory is not None:
-            with trainer.model.graph.as_default():  # the resident data variables are in no collection
-                self.saver = tf.train.Saver(tf.global_variables())
 
     def save(self, curves, steps, window, train_time):
         """Checkpoint the run at the end of an epoch, ``steps`` steps and ``train_time`` seconds in."""
@@ -42,9 +38,9 @@ class Checkpoints:
         name = "epoch-%d" % (steps // self.spec.n_examples)
         prefix = os.path.join(self.directory, name)
         os.makedirs(self.directory, exist_ok=True)
-        self.saver.save(self.trainer.session, prefix, write_meta_graph=False, write_state=False)
+        order = self.trainer.save_state(prefix)
         with atomic_path(prefix + ".npz") as temporary, open(temporary, "wb") as stream:
-            np.savez(stream, **self.trainer.order.state(), **dict(zip(WINDOW, window)))
+            np.savez(stream, **order, **dict(zip(WINDOW, window)))
         write_text(os.path.join(self.directory, STATE), json.dumps({  # the switch to epoch k's files
             "spec": self.spec.to_dict(), "name": name, "steps": steps, "train_time": train_time,
             "losses": curves.losses, "accuracies": curves.accuracies, "measurements": curves.measurements}))
@@ -70,12 +66,12 @@ class Checkpoints:
         curves.resume(*points, every=self.spec.average_every)
         curves.advance(steps)
         print("mtneuron: %s resumes from its checkpoint after %d of %d epochs"
-              % (self.spec.filename[:-5], steps // self.spec.n_examples, self.spec.n_epochs), file=sys.stderr)
+              % (self.spec.name, steps // self.spec.n_examples, self.spec.n_epochs), file=sys.stderr)
         return steps, window, train_time
 
     def _load(self):
-        """Read and check the checkpoint ``state.json`` points to, then restore the trainer's variables
-        and data order; return ``(steps, window, train_time, (losses, accuracies, measurements))``."""
+        """Read and check the checkpoint ``state.json`` points to, then restore the trainer from it
+        (``restore_state``); return ``(steps, window, train_time, (losses, accuracies, measurements))``."""
         with open(os.path.join(self.directory, STATE)) as stream:
             state = json.load(stream)
         if state["spec"] != self.spec.to_dict():
@@ -87,10 +83,7 @@ class Checkpoints:
         with np.load(prefix + ".npz") as stored:
             arrays = {key: stored[key] for key in stored.files}
         window = [arrays[key] for key in WINDOW]
-        order = DataSet(self.trainer.order.images, self.trainer.order.labels)
-        order.set_state(arrays)
-        self.saver.restore(self.trainer.session, prefix)  # all variables or none
-        self.trainer.order = order
+        self.trainer.restore_state(prefix, arrays)  # all or nothing
         return steps, window, train_time, points
 
 

@@ -11,13 +11,16 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtneuron import records, report, stats
-from mtneuron.files import write_text
-from mtneuron.records import format_rate
-from mtneuron.report import COLORS, FAILED, LABELS
+from mtneuron import blog, records, report, stats
+from mtneuron.blog import COLORS, LABELS
+from mtneuron.files import save_figure, write_text
+from mtneuron.markdown import bullets, p_value, provenance, table
+from mtneuron.records import cell, curve, curve_band, format_rate, learning_rates, models, seed_counts
+from mtneuron.report import FAILED
 
-BLOG_RATES = (0.0005, 0.001, 0.005, 0.01)
-HIGH_RATES = (0.005, 0.01)
+BLOG_RATES = blog.LEARNING_RATES
+HIGH_RATES = BLOG_RATES[-2:]  # the blog's "high learning rates"
+NETWORK = "-".join(str(size) for size in (blog.INPUT_SIZE,) + blog.HIDDEN_SIZES + (blog.NUM_CLASSES,))
 GRID_RATES = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 TRAINS_WELL = 0.8  # mean test accuracy from which a model "performs well"
 MUCH_LOWER = 2.0  # "much lower" loss: at least this factor
@@ -42,11 +45,11 @@ def write_claims(out_dir, report_path):
     and 3) into ``out_dir``, and ``report_path`` (claims.md); return the paths."""
     runs = records.load_records(out_dir)
     paths = report.write_report(out_dir, rates=BLOG_RATES) + [os.path.join(out_dir, GRID_FIGURE)]
-    report.save_figure(grid_figure(runs), paths[-1])
+    save_figure(grid_figure(runs), paths[-1])
     for family, description in FAMILIES:
         if measurement_names(runs, family):
             paths.append(os.path.join(out_dir, figure_name(family)))
-            report.save_figure(measurement_figure(runs, family, description), paths[-1])
+            save_figure(measurement_figure(runs, family, description), paths[-1])
     figures = os.path.relpath(out_dir, os.path.dirname(os.path.abspath(report_path)) or ".")
     write_text(report_path, claims_markdown(runs, figures))
     return paths + [report_path]
@@ -63,16 +66,16 @@ def measurement_names(runs, family):
 
 
 def over_training(run, name):
-    """A measurement's mean over a run's training (all its 1,100-example windows)."""
-    values = report.curve(run["measurements"].get(name, []))
+    """A measurement's mean over a run's training (all its windows of ``average_every`` examples)."""
+    values = curve(run["measurements"].get(name, []))
     values = values[np.isfinite(values)]
     return float(np.mean(values)) if values.size else math.nan
 
 
 def paired(runs, rate, value):
     """``(central, multi)`` lists of ``value(run)`` over the seeds both models have at ``rate``."""
-    central = {run["seed"]: run for run in report.cell(runs, "central", rate)}
-    multi = {run["seed"]: run for run in report.cell(runs, "multi", rate)}
+    central = {run["seed"]: run for run in cell(runs, "central", rate)}
+    multi = {run["seed"]: run for run in cell(runs, "multi", rate)}
     seeds = sorted(set(central) & set(multi))
     return [value(central[seed]) for seed in seeds], [value(multi[seed]) for seed in seeds]
 
@@ -83,15 +86,15 @@ def grid_figure(runs):
     axes = figure.subplots(1, 2)
     for axis, (key, label) in zip(axes, (("accuracy", "test accuracy"),
                                          ("train_test_gap", "training minus test accuracy"))):
-        for model in report.models(runs):
-            rates = [rate for rate in report.learning_rates(runs) if report.cell(runs, model, rate)]
-            summaries = [stats.describe([run.get(key) for run in report.cell(runs, model, rate)])
+        for model in models(runs):
+            rates = [rate for rate in learning_rates(runs) if cell(runs, model, rate)]
+            summaries = [stats.describe([run.get(key) for run in cell(runs, model, rate)])
                          for rate in rates]
             axis.plot(rates, [s["mean"] for s in summaries], "o-", color=COLORS[model], label=LABELS[model])
             axis.fill_between(rates, [s["min"] for s in summaries], [s["max"] for s in summaries],
                               color=COLORS[model], alpha=0.2, linewidth=0)
             for rate in rates:
-                values = [run.get(key) for run in report.cell(runs, model, rate)]
+                values = [run.get(key) for run in cell(runs, model, rate)]
                 axis.plot([rate] * len(values), values, ".", color=COLORS[model], markersize=3, alpha=0.6)
         axis.set_xscale("log")
         axis.set_xlabel("learning rate")
@@ -100,7 +103,7 @@ def grid_figure(runs):
     axes[0].axhline(FAILED, color="0.6", linewidth=0.8, linestyle=":")
     axes[0].legend(loc="lower left", frameon=False)
     figure.suptitle("Test accuracy and overfitting over learning rates (%s seeds; line: mean, band: lowest "
-                    "to highest seed, dots: seeds)" % report.seed_counts(runs))
+                    "to highest seed, dots: seeds)" % seed_counts(runs))
     figure.tight_layout(rect=(0, 0, 1, 0.94))
     return figure
 
@@ -110,29 +113,32 @@ def measurement_figure(runs, family, description):
     models in each panel (mean over seeds, band from lowest to highest seed)."""
     runs = measured(runs)
     names = measurement_names(runs, family)
-    rates = [rate for rate in report.learning_rates(runs) if rate in BLOG_RATES]
-    rates = rates or report.learning_rates(runs)
+    rates = [rate for rate in learning_rates(runs) if rate in BLOG_RATES]
+    rates = rates or learning_rates(runs)
     figure = Figure(figsize=(3.6 * len(rates), 2.8 * len(names) + 1))
     axes = figure.subplots(len(names), len(rates), squeeze=False, sharex=True, sharey="row")
     for row, name in enumerate(names):
         for column, rate in enumerate(rates):
-            axis = axes[row, column]
-            for model in report.models(runs):
-                cell_runs = [run for run in report.cell(runs, model, rate) if name in run["measurements"]]
-                if cell_runs:
-                    curves = [run["measurements"][name] for run in cell_runs]
-                    report.plot_band(axis, cell_runs[0], curves, model)
-            axis.set_title("%s, learning rate %s" % (name, format_rate(rate)), fontsize=9)
-            axis.set_ylim(-0.02, 1.02)
+            _measurement_panel(axes[row, column], runs, name, rate)
         axes[row, 0].set_ylabel("fraction")
     for axis in axes[-1]:
         axis.set_xlabel("epoch")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
     figure.suptitle("%s during training (means over every %d examples; %s seeds)"
-                    % (description.capitalize(), runs[0]["average_every"], report.seed_counts(runs)))
+                    % (description.capitalize(), runs[0]["average_every"], seed_counts(runs)))
     figure.tight_layout(rect=(0, 0.05, 1, 0.95))
     return figure
+
+
+def _measurement_panel(axis, runs, name, rate):
+    """Measurement ``name`` of both models at ``rate`` over training, one band per model."""
+    for model in models(runs):
+        cell_runs = [run for run in cell(runs, model, rate) if name in run["measurements"]]
+        if cell_runs:
+            report.plot_band(axis, cell_runs[0], [run["measurements"][name] for run in cell_runs], model)
+    axis.set_title("%s, learning rate %s" % (name, format_rate(rate)), fontsize=9)
+    axis.set_ylim(-0.02, 1.02)
 
 
 def _verdict(passed, total):
@@ -144,11 +150,7 @@ def _verdict(passed, total):
 def _test_text(result, pattern="%.4f"):
     return ("multi - central = %s (95%% CI %s to %s), paired t-test p = %s, Wilcoxon p = %s, %d seeds"
             % (pattern % result["mean_difference"], pattern % result["ci95"][0], pattern % result["ci95"][1],
-               _p(result["t_p"]), _p(result["wilcoxon_p"]), result["n"]))
-
-
-def _p(value):
-    return "–" if not np.isfinite(value) else ("%.2g" % value if value >= 1e-4 else "%.1e" % value)
+               p_value(result["t_p"]), p_value(result["wilcoxon_p"]), result["n"]))
 
 
 def _mean_text(values):
@@ -158,22 +160,23 @@ def _mean_text(values):
 
 def claim_robust(runs):
     """C1: at the high learning rates, multi-threshold's test accuracy beats central's (paired by seed)."""
-    lines, passed, rates = [], 0, [rate for rate in HIGH_RATES if report.cell(runs, "multi", rate)]
+    lines, passed, rates = [], 0, [rate for rate in HIGH_RATES if cell(runs, "multi", rate)]
     for rate in rates:
         central, multi = paired(runs, rate, lambda run: run["accuracy"])
         result = stats.compare_models(central, multi)
         passed += result["better"] == "multi"
         lines.append("learning rate %s: test accuracy central %s, multi %s; %s."
                      % (format_rate(rate), _mean_text(central), _mean_text(multi), _test_text(result)))
-    rule = ("supported if multi-threshold's test accuracy is higher at both 0.005 and 0.01 (paired t-test "
-            "p < 0.05), mixed if at one, not supported otherwise")
+    high = " and ".join(format_rate(rate) for rate in HIGH_RATES)
+    rule = ("supported if multi-threshold's test accuracy is higher at both %s (paired t-test p < 0.05), "
+            "mixed if at one, not supported otherwise" % high)
     return _verdict(passed, len(rates)), rule, lines
 
 
 def _collapse(runs, model):
     """``(best rate, best mean, first rate above the best where the mean is below FAILED or None, means)``."""
-    means = {rate: stats.describe([run["accuracy"] for run in report.cell(runs, model, rate)])["mean"]
-             for rate in report.learning_rates(runs) if report.cell(runs, model, rate)}
+    means = {rate: stats.describe([run["accuracy"] for run in cell(runs, model, rate)])["mean"]
+             for rate in learning_rates(runs) if cell(runs, model, rate)}
     best = max(means, key=means.get)
     collapse = next((rate for rate in sorted(means) if rate > best and means[rate] < FAILED), None)
     return best, means[best], collapse, means
@@ -181,7 +184,7 @@ def _collapse(runs, model):
 
 def claim_shift(runs):
     """C2: is multi-threshold's robustness only a shift, so that it collapses at higher learning rates too?"""
-    found = {model: _collapse(runs, model) for model in report.models(runs)}
+    found = {model: _collapse(runs, model) for model in models(runs)}
     lines = []
     for model, (best, best_mean, collapse, means) in found.items():
         lines.append("%s: best mean test accuracy %.4f at %s; %s. Means: %s." % (
@@ -213,8 +216,8 @@ def _log_loss(run):
 def claim_loss(runs):
     """C3: where central-threshold trains well, its final training loss is much lower than multi's."""
     lines, passed, good = [], 0, []
-    for rate in report.learning_rates(runs):
-        central_runs = report.cell(runs, "central", rate)
+    for rate in learning_rates(runs):
+        central_runs = cell(runs, "central", rate)
         if rate in BLOG_RATES and central_runs and stats.describe(
                 [run["accuracy"] for run in central_runs])["mean"] >= TRAINS_WELL:
             good.append(rate)
@@ -225,7 +228,7 @@ def claim_loss(runs):
         passed += much
         ratio = 10 ** result["mean_difference"]
         central_curve, multi_curve = (
-            report.curve_band([run["losses"] for run in report.cell(runs, model, rate)])[0]
+            curve_band([run["losses"] for run in cell(runs, model, rate)])[0]
             for model in ("central", "multi"))
         length = min(len(central_curve), len(multi_curve))
         below = np.mean(central_curve[:length] < multi_curve[:length])
@@ -247,7 +250,7 @@ def _claim_more(runs, families, what):
     runs = measured(runs)
     lines, passed, total = [], 0, 0
     names = [name for family in families for name in measurement_names(runs, family)]
-    for rate in [rate for rate in BLOG_RATES if report.cell(runs, "multi", rate)]:
+    for rate in [rate for rate in BLOG_RATES if cell(runs, "multi", rate)]:
         for name in names:
             central, multi = paired(runs, rate, lambda run, name=name: over_training(run, name))
             result = stats.compare_models(central, multi)
@@ -267,9 +270,9 @@ def claim_sparsity(runs):
     verdict, rule, lines = _claim_more(runs, ("units_nonzero", "units_positive"),
                                        "fractions of units with non-zero and with positive output")
     runs = measured(runs)
-    for rate in [rate for rate in BLOG_RATES if report.cell(runs, "multi", rate)]:
+    for rate in [rate for rate in BLOG_RATES if cell(runs, "multi", rate)]:
         for name in measurement_names(runs, "synapses_positive"):
-            values = [over_training(run, name) for run in report.cell(runs, "multi", rate)]
+            values = [over_training(run, name) for run in cell(runs, "multi", rate)]
             lines.append("context, learning rate %s: multi-threshold %s (synapses passing signal) %s."
                          % (format_rate(rate), name, _mean_text(values)))
     return verdict, rule, lines
@@ -283,8 +286,8 @@ def claim_gradients(runs):
 def claim_overfitting(runs):
     """C6: multi-threshold does not overfit: its train-test accuracy gap stays small where it trains."""
     lines, passed, rates = [], 0, []
-    for rate in [rate for rate in BLOG_RATES if report.cell(runs, "multi", rate)]:
-        multi_runs = [run for run in report.cell(runs, "multi", rate) if "train_test_gap" in run]
+    for rate in [rate for rate in BLOG_RATES if cell(runs, "multi", rate)]:
+        multi_runs = [run for run in cell(runs, "multi", rate) if "train_test_gap" in run]
         if not multi_runs or stats.describe([run["accuracy"] for run in multi_runs])["mean"] < FAILED:
             continue
         rates.append(rate)
@@ -295,13 +298,15 @@ def claim_overfitting(runs):
                      % (format_rate(rate), _mean_text([run["train_test_gap"] for run in multi_runs]),
                         gap["max"], _mean_text(central), _test_text(stats.compare_models(central, multi))))
     rule = ("at each blog learning rate where multi-threshold trains (mean test accuracy >= %.1f): supported "
-            "if its mean gap between training accuracy (on the 55,000 training examples, after training) "
-            "and test accuracy is at most %.2f at all of them, mixed if at some" % (FAILED, SMALL_GAP))
+            "if its mean gap between training accuracy (on the %s training examples, after training) "
+            "and test accuracy is at most %.2f at all of them, mixed if at some"
+            % (FAILED, f"{blog.TRAIN_EXAMPLES:,}", SMALL_GAP))
     return _verdict(passed, len(rates)), rule, lines
 
 
 CLAIMS = (  # id, the blog's claim, its test, the figure that shows it
-    ("C1", "The multi-threshold model is more robust to high learning rates (0.005, 0.01).",
+    ("C1", "The multi-threshold model is more robust to high learning rates (%s)."
+     % ", ".join(format_rate(rate) for rate in HIGH_RATES),
      claim_robust, report.BARS_FIGURE),
     ("C2", "The blog's open question: is that robustness only a shift, so that multi-threshold "
            "collapses too at even higher learning rates?", claim_shift, GRID_FIGURE),
@@ -317,24 +322,24 @@ CLAIMS = (  # id, the blog's claim, its test, the figure that shows it
 
 def claims_markdown(runs, figures="."):
     """``claims.md``: each claim with its measurement, figure, rule and verdict; provenance last."""
-    grid = report.learning_rates(runs)
+    grid = learning_rates(runs)
     blog_seeds = sorted({run["seed"] for run in runs if run["learning_rate"] in BLOG_RATES})
+    results = [(claim_id, text, test(runs), figure) for claim_id, text, test, figure in CLAIMS]
     lines = ["# Do the blog's claims hold?", "",
              "%d runs: both models at %d learning rates (%s), %s seeds per cell (%d seeds at the blog's four "
-             "rates); the blog's setup otherwise (784-251-87-10, batch size 1, Adam, %s epochs of %s "
+             "rates); the blog's setup otherwise (%s, batch size 1, Adam, %s epochs of %s "
              "examples). Each run records its curves and, every %d examples, the mean of per-step "
              "measurements. Models are compared seed by seed. Figures are in `%s/`." % (
                  len(runs), len(grid), ", ".join(format_rate(rate) for rate in grid),
-                 report.seed_counts(runs), len(blog_seeds), _values(runs, "n_epochs"),
+                 seed_counts(runs), len(blog_seeds), NETWORK, _values(runs, "n_epochs"),
                  _values(runs, "n_examples"), runs[0]["average_every"], figures), "",
-             "| claim | verdict |", "|---|---|"]
-    results = [(claim_id, text, test(runs), figure) for claim_id, text, test, figure in CLAIMS]
-    lines += ["| %s: %s | **%s** |" % (claim_id, text, result[0]) for claim_id, text, result, _ in results]
+             table(["claim", "verdict"], [["%s: %s" % (claim_id, text), "**%s**" % result[0]]
+                                          for claim_id, text, result, _ in results])]
     for claim_id, text, (verdict, rule, findings), figure in results:
         lines += ["", "## %s: %s" % (claim_id, text), "", "**Verdict: %s.** Rule: %s." % (verdict, rule), ""]
-        lines += ["- " + finding for finding in findings]
+        lines += bullets(findings)
         lines += ["", "Figure: `%s`." % os.path.join(figures, figure)]
-    lines += ["", "## Provenance", ""] + ["- " + fact for fact in report.provenance(runs)] + [""]
+    lines += ["", "## Provenance", ""] + bullets(provenance(runs)) + [""]
     return "\n".join(lines)
 
 

@@ -19,6 +19,8 @@ import zlib
 
 import numpy as np
 
+from mtneuron import blog
+from mtneuron.blog import IMAGE_SHAPE, NUM_CLASSES
 from mtneuron.files import atomic_path
 
 DATA_ENV = "MTNEURON_DATA"
@@ -40,8 +42,6 @@ SHA256 = {
     TEST_LABELS: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
-NUM_CLASSES = 10
-IMAGE_SHAPE = (28, 28)
 
 Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
 
@@ -118,7 +118,7 @@ class DataSet:
         self._rng, self._order, self._index_in_epoch, self.epochs_completed = rng, order, index, epochs
 
 
-def read_data_sets(data_dir=None, one_hot=True, validation_size=5000, seed=None,
+def read_data_sets(data_dir=None, one_hot=True, validation_size=blog.VALIDATION_EXAMPLES, seed=None,
                    download=True, verify=True):
     """Load MNIST into ``Datasets(train, validation, test)`` like TF1's ``input_data``.
 

@@ -1,29 +1,27 @@
-"""In-graph engines: the faithful loop's semantics, with one ``session.run`` per chunk of steps.
+"""The trainers' shared base, and the in-graph engines: one ``session.run`` per chunk of steps.
 
-Both keep the blog's batch size 1, one Adam update per example, the data order of
-``next_batch(1, shuffle=True)`` and the same test evaluation; they remove the per-step Python
-and ``feed_dict`` overhead:
+Every engine keeps the blog's batch size 1, one Adam update per example, the data order of
+``next_batch(1, shuffle=True)`` and the same test evaluation; the in-graph ones remove the
+per-step Python and ``feed_dict`` overhead:
 
-- ``exact`` runs the blog graph's own ``AdamOptimizer`` inside a ``tf.while_loop``
+- ``ExactTrainer`` runs the blog graph's own ``AdamOptimizer`` inside a ``tf.while_loop``
   (``parallel_iterations=1``) and evaluates one example per loop step: parameters, curves and
   accuracies bit-identical to the faithful loop.
-- ``fast`` carries the parameters and Adam's moments as loop tensors and compiles the loop
+- ``FastTrainer`` carries the parameters and Adam's moments as loop tensors and compiles the loop
   with XLA (``tf.xla.experimental.compile``); its first layer sums over each image's non-zero
   pixels only, and it evaluates whole batches by matrix products. The terms are the same; the
   order of the floating-point sums is not.
 """
 
 import os
-import sys
 
 import numpy as np
 
+from mtneuron.blog import NUM_CLASSES
 from mtneuron.data import DataSet
-from mtneuron.models import NUM_CLASSES, build_graph, correct_predictions, loss_and_accuracy
-from mtneuron.records import ENGINES
+from mtneuron.models import build_graph, correct_predictions, loss_and_accuracy
 from mtneuron.tf1 import release, tf
 
-MODES = ENGINES[1:]
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8  # tf.train.AdamOptimizer's defaults
 EVALUATION_BATCH = 10000  # examples per session.run of an accuracy evaluation
 WIDE_VECTORS = "--xla_cpu_prefer_vector_width=512"
@@ -34,7 +32,7 @@ def prefer_wide_vectors(environ=os.environ, version=tf.version.VERSION):
     """Let XLA's CPU code use 512-bit vectors where the CPU has them (XLA prefers 256 bits).
 
     The fast engine's step is memory- and vector-bound; AVX-512 makes it about a quarter faster.
-    XLA reads ``XLA_FLAGS`` at its first compilation, so this runs when the module is imported;
+    XLA reads ``XLA_FLAGS`` at its first compilation, so ``xla_available`` (the first) calls this;
     a setting of the user's own is kept, and TensorFlow older than 2.18 gets nothing.
     """
     flags = environ.get("XLA_FLAGS", "")
@@ -42,18 +40,17 @@ def prefer_wide_vectors(environ=os.environ, version=tf.version.VERSION):
         environ["XLA_FLAGS"] = (flags + " " + WIDE_VECTORS).strip()
 
 
-prefer_wide_vectors()
-
-
 def xla_available(session_config=None):
     """Whether this TensorFlow build can compile and run a graph with XLA on the CPU (asked once).
 
-    The probe's session takes the trainer's ``session_config``: TensorFlow sizes its process-wide
-    thread pools by the first session, and a pool larger than the trainer's keeps an idle worker
-    spinning on the core that a parallel run needs.
+    The probe is the process's first XLA compilation, so it sets the XLA flags first
+    (``prefer_wide_vectors``). Its session takes the trainer's ``session_config``: TensorFlow sizes
+    its process-wide thread pools by the first session, and a pool larger than the trainer's keeps
+    an idle worker spinning on the core that a parallel run needs.
     """
     if _XLA_AVAILABLE:
         return _XLA_AVAILABLE[0]
+    prefer_wide_vectors()
     graph = tf.Graph()
     with graph.as_default():
         try:
@@ -68,37 +65,68 @@ def xla_available(session_config=None):
 _XLA_AVAILABLE = []
 
 
-class InGraphTrainer:
-    """Trains one blog network in chunks of steps, each chunk a single ``session.run``."""
+class Trainer:
+    """One blog network in its session, with the data order of ``next_batch(1, shuffle=True)``.
 
-    def __init__(self, spec, datasets, session_config, mode="exact"):
-        if mode not in MODES:
-            raise ValueError("unknown in-graph mode %r: choose one of %s" % (mode, ", ".join(MODES)))
-        if mode == "fast" and not xla_available(session_config):
-            print("mtneuron: this TensorFlow build has no XLA: the fast engine falls back to exact",
-                  file=sys.stderr)
-            mode = "exact"
-        self.engine = mode
+    Subclasses add their ops in ``_build`` and train with ``steps(count)``, which returns the
+    float32 losses, accuracies and measure vectors of the steps taken.
+    """
+
+    engine = None  # the engine's name, as records store it
+
+    def __init__(self, spec, datasets, session_config):
         self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
-        self.learning_rate = spec.learning_rate
         self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
-        self._chunks = {}
-        arrays = [("train_images", datasets.train.images), ("train_labels", datasets.train.labels)]
-        if mode == "fast":
-            arrays.append(("active_inputs", active_inputs(datasets.train.images)))
         with self.model.graph.as_default():
-            resident = [_resident(values, name) for name, values in arrays]
-            self._images, self._labels = resident[:2]
-            self._active = resident[2] if mode == "fast" else None
-            self._adam = _AdamState(self.model.parameters) if mode == "fast" else None
-            self._eval_images = tf.placeholder(tf.float32, (None, datasets.test.images.shape[1]))
-            self._eval_labels = tf.placeholder(tf.float32, (None, NUM_CLASSES))
-            self._correct = self._count_correct(self._eval_images, self._eval_labels)
+            resident = self._build(spec, datasets)
+            self._saver = tf.train.Saver(tf.global_variables())  # not the resident data: in no collection
             init = tf.global_variables_initializer()
         self.session = tf.Session(graph=self.model.graph, config=session_config)
         self.session.run(init)
-        for variable, (_, values) in zip(resident, arrays):
+        for variable, values in resident:
             self.session.run(variable.initializer, feed_dict={variable.initial_value: values})
+
+    def _build(self, spec, datasets):
+        """Add this engine's ops to the graph; return the ``(variable, values)`` to fill after init."""
+        return []
+
+    def parameters(self):
+        return self.session.run(self.model.parameters)
+
+    def save_state(self, prefix):
+        """Save every variable (parameters, Adam's state) as ``prefix.*``; return the data order's arrays."""
+        self._saver.save(self.session, prefix, write_meta_graph=False, write_state=False)
+        return self.order.state()
+
+    def restore_state(self, prefix, arrays):
+        """Restore the variables saved as ``prefix.*`` and the data order's ``arrays``: all or none."""
+        order = DataSet(self.order.images, self.order.labels)
+        order.set_state(arrays)
+        self._saver.restore(self.session, prefix)
+        self.order = order
+
+    def close(self):
+        self.session.close()
+
+
+class InGraphTrainer(Trainer):
+    """A ``Trainer`` whose data live in the graph: each chunk of steps is one ``session.run``.
+
+    Subclasses build a chunk's loop (``_loop``) and the count of correct predictions (``_count_correct``).
+    """
+
+    def _build(self, spec, datasets):
+        arrays = self._resident_arrays(datasets.train)
+        self._data = {name: _resident(values, name) for name, values in arrays}
+        self._chunks = {}
+        self._eval_images = tf.placeholder(tf.float32, (None, datasets.test.images.shape[1]))
+        self._eval_labels = tf.placeholder(tf.float32, (None, NUM_CLASSES))
+        self._correct = self._count_correct(self._eval_images, self._eval_labels)
+        return [(self._data[name], values) for name, values in arrays]
+
+    def _resident_arrays(self, train):
+        """``(name, array)`` of the training data the graph keeps."""
+        return [("train_images", train.images), ("train_labels", train.labels)]
 
     def steps(self, count):
         """Train on the next ``count`` examples; return their float32 losses, accuracies and measures."""
@@ -114,10 +142,7 @@ class InGraphTrainer:
         return np.concatenate(pieces)
 
     def accuracy(self, dataset, limit=None):
-        """Accuracy over the first ``limit`` examples of ``dataset``, counted in-graph.
-
-        ``exact`` evaluates one example per loop step, as the blog did; ``fast`` a whole batch at once.
-        """
+        """Accuracy over the first ``limit`` examples of ``dataset`` (all by default), counted in-graph."""
         count = dataset.num_examples if limit is None else min(limit, dataset.num_examples)
         correct = 0
         for start in range(0, count, EVALUATION_BATCH):
@@ -126,24 +151,14 @@ class InGraphTrainer:
                 self._eval_images: dataset.images[start:end], self._eval_labels: dataset.labels[start:end]})
         return float(correct) / count
 
-    def parameters(self):
-        return self.session.run(self.model.parameters)
-
-    def close(self):
-        self.session.close()
-
     def _chunk(self, size):
         """The ops that train ``size`` steps (built once per size: XLA needs static shapes)."""
         if size not in self._chunks:
             with self.model.graph.as_default():
                 indices = tf.placeholder(tf.int32, (size,), name="chunk_indices")
-                images = tf.gather(self._images, indices)
-                labels = tf.gather(self._labels, indices)
-                if self.engine == "exact":
-                    outputs = self._exact_loop(images, labels)
-                else:
-                    outputs = self._fast_loop(images, labels, tf.gather(self._active, indices))
-                self._chunks[size] = (outputs, indices)
+                images = tf.gather(self._data["train_images"], indices)
+                labels = tf.gather(self._data["train_labels"], indices)
+                self._chunks[size] = (self._loop(indices, images, labels), indices)
         return self._chunks[size]
 
     def _example(self, images, labels, step):
@@ -151,36 +166,71 @@ class InGraphTrainer:
         inputs = tf.reshape(tf.gather(images, step), self.model.inputs.shape)
         return inputs, tf.reshape(tf.gather(labels, step), (1, NUM_CLASSES))
 
-    def _exact_loop(self, images, labels):
-        """The blog graph's Adam step, once per example, in a ``tf.while_loop``."""
-        size = images.shape.as_list()[0]
-        model = self.model
+
+class ExactTrainer(InGraphTrainer):
+    """The blog graph's own Adam step per example, in a ``tf.while_loop``: bit-identical to faithful."""
+
+    engine = "exact"
+
+    def _loop(self, indices, images, labels):
+        """The outputs of one chunk: the optimizer's update once per example."""
+        size, model = images.shape.as_list()[0], self.model
 
         def body(step, *outputs):
             with tf.control_dependencies([step]):  # read the variables after the previous update
                 values = [tf.identity(parameter.read_value()) for parameter in model.parameters]
             inputs, target = self._example(images, labels, step)
-            results, gradients = self._step(values, inputs, target)
+            logits, hidden = model.network.forward(values, inputs)
+            loss, accuracy = loss_and_accuracy(logits, target)
+            gradients = tf.gradients(loss, values)
+            _, measures = model.network.measure(values, inputs, hidden, gradients)
             update = model.optimizer.apply_gradients(list(zip(gradients, model.parameters)))
             with tf.control_dependencies([update]):
-                return (step + 1,) + _write(outputs, step, results)
+                return (step + 1,) + _write(outputs, step, (loss, accuracy, measures))
 
         loop = tf.while_loop(lambda step, *_: step < size, body, (tf.constant(0),) + _arrays(size),
                              parallel_iterations=1)
         return _stack(loop[1:])
 
-    def _fast_loop(self, images, labels, actives):
-        """Parameters and Adam's moments as loop tensors, the whole chunk compiled by XLA.
+    def _count_correct(self, images, labels):
+        """The number of right argmaxes, one example per loop step as the blog evaluated."""
+        network, size = self.model.network, tf.shape(images)[0]
+        parameters = [parameter.read_value() for parameter in self.model.parameters]
 
-        The first layer sums over each image's active inputs (``active_first_layer``). The loop holds
-        ``W_01`` and its moments as ``(units, 784)``: XLA's CPU code vectorises each row of an
-        element-wise update and finishes it element by element, and 784 = 49 x 16 leaves no rest
-        (251 leaves 11: on TensorFlow 1.15 that doubles the cost of Adam's update of ``W_01``). On
-        TensorFlow 1.15 the large arrays are updated out of place (``out_of_place``).
-        """
+        def body(step, correct):
+            inputs, target = self._example(images, labels, step)
+            _, accuracy = loss_and_accuracy(network.forward(parameters, inputs)[0], target)
+            return step + 1, correct + tf.cast(accuracy, tf.int32)
+
+        return tf.while_loop(lambda step, _: step < size, body, [tf.constant(0), tf.constant(0)])[1]
+
+
+class FastTrainer(InGraphTrainer):
+    """Parameters and Adam's moments as loop tensors, the whole chunk compiled by XLA.
+
+    The first layer sums over each image's active inputs (``active_first_layer``). The loop holds
+    ``W_01`` and its moments as ``(units, 784)``: XLA's CPU code vectorises each row of an
+    element-wise update and finishes it element by element, and 784 = 49 x 16 leaves no rest
+    (251 leaves 11: on TensorFlow 1.15 that doubles the cost of Adam's update of ``W_01``). On
+    TensorFlow 1.15 the large arrays are updated out of place (``out_of_place``).
+    """
+
+    engine = "fast"
+
+    def _build(self, spec, datasets):
+        prefer_wide_vectors()  # before this trainer's first compilation, if no probe ran before
+        self._learning_rate = spec.learning_rate
+        self._adam = _AdamState(self.model.parameters)
+        return super()._build(spec, datasets)
+
+    def _resident_arrays(self, train):
+        return super()._resident_arrays(train) + [("active_inputs", active_inputs(train.images))]
+
+    def _loop(self, indices, images, labels):
+        """The outputs of one chunk, its state read from and written back to the variables."""
+        actives = tf.gather(self._data["active_inputs"], indices)
         size, count = images.shape.as_list()[0], len(self.model.parameters)
-        learning_rate = self.learning_rate
-        transpose = not self.model.weights_out_by_in
+        transpose = not self.model.network.weights_out_by_in
 
         def chunk(images, labels, actives, *state):
             def body(step, *loop_state):
@@ -188,7 +238,7 @@ class InGraphTrainer:
                 parameters, moments, beta_powers = state[:count], state[count:3 * count], state[3 * count:]
                 inputs, target = self._example(images, labels, step)
                 results, gradients = self._step(list(parameters), inputs, target, tf.gather(actives, step))
-                updated = adam_update(parameters, moments, beta_powers, gradients, learning_rate)
+                updated = adam_update(parameters, moments, beta_powers, gradients, self._learning_rate)
                 return (step + 1,) + _write(outputs, step, results) + carry(updated, state, count)
 
             initial = tuple(_by_output(state, count, transpose))
@@ -196,50 +246,29 @@ class InGraphTrainer:
             loop = tf.while_loop(lambda step, *_: step < size, body, start, parallel_iterations=1)
             return _stack(loop[1:4]) + _by_output(loop[4:4 + len(initial)], count, transpose)
 
-        state = [variable.read_value() for variable in self._adam.variables(self.model.parameters)]
-        outputs = tf.xla.experimental.compile(chunk, [images, labels, actives] + state)
-        save = [variable.assign(value) for variable, value
-                in zip(self._adam.variables(self.model.parameters), outputs[3:])]
+        variables = self._adam.variables(self.model.parameters)
+        outputs = tf.xla.experimental.compile(chunk, [images, labels, actives]
+                                              + [variable.read_value() for variable in variables])
+        save = [variable.assign(value) for variable, value in zip(variables, outputs[3:])]
         with tf.control_dependencies(save):
             return [tf.identity(output) for output in outputs[:3]]
 
-    def _step(self, parameters, inputs, target, active=None):
-        """One example's ``(loss, accuracy, measures)`` and the gradients of its loss.
-
-        With ``active`` (the fast engine) the first layer sums over those inputs only.
-        """
-        if active is None:
-            logits, hidden = self.model.forward(parameters, inputs)
-            loss, accuracy = loss_and_accuracy(logits, target)
-            gradients, first_positive = tf.gradients(loss, parameters), None
-        else:
-            logits, hidden, first_positive, first_gradients = self.model.active_forward(
-                parameters, tf.reshape(inputs, (-1,)), active)
-            loss, accuracy = loss_and_accuracy(logits, target)
-            upstream, *later = tf.gradients(loss, [hidden[0]] + parameters[2:])
-            gradients = list(first_gradients(upstream)) + later
-        _, measures = self.model.measure(parameters, inputs, hidden, gradients, first_positive)
+    def _step(self, parameters, inputs, target, active):
+        """One example's ``(loss, accuracy, measures)`` and its gradients, the first layer's by hand."""
+        network = self.model.network
+        logits, hidden, first_positive, first_gradients = network.active_forward(
+            parameters, tf.reshape(inputs, (-1,)), active)
+        loss, accuracy = loss_and_accuracy(logits, target)
+        upstream, *later = tf.gradients(loss, [hidden[0]] + parameters[2:])
+        gradients = list(first_gradients(upstream)) + later
+        _, measures = network.measure(parameters, inputs, hidden, gradients, first_positive)
         return (loss, accuracy, measures), gradients
 
     def _count_correct(self, images, labels):
-        """Count the examples whose argmax is right: one per loop step (exact), or as one batch (fast)."""
-        model = self.model
-        parameters = [parameter.read_value() for parameter in model.parameters]
-        if self.engine == "fast":
-            correct = correct_predictions(model.batch_forward(parameters, images), labels)
-            return tf.reduce_sum(tf.cast(correct, tf.int32))
-        size = tf.shape(images)[0]
-
-        def count(images, labels, *parameters):
-            def body(step, correct):
-                inputs, target = self._example(images, labels, step)
-                logits, _ = model.forward(list(parameters), inputs)
-                _, accuracy = loss_and_accuracy(logits, target)
-                return step + 1, correct + tf.cast(accuracy, tf.int32)
-
-            return tf.while_loop(lambda step, _: step < size, body, [tf.constant(0), tf.constant(0)])[1]
-
-        return count(images, labels, *parameters)
+        """The number of right argmaxes of a whole batch, by matrix products."""
+        parameters = [parameter.read_value() for parameter in self.model.parameters]
+        correct = correct_predictions(self.model.network.batch_forward(parameters, images), labels)
+        return tf.reduce_sum(tf.cast(correct, tf.int32))
 
 
 IN_PLACE_VECTORISES_SINCE = (2, 0)  # the first TensorFlow whose XLA vectorises an update written in place
@@ -338,4 +367,3 @@ def _resident(values, name):
     """A non-trainable variable holding ``values``, filled once through its placeholder."""
     initial = tf.placeholder(tf.as_dtype(values.dtype), values.shape, name=name + "_initial")
     return tf.Variable(initial, trainable=False, collections=[], use_resource=True, name=name)
-

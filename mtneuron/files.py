@@ -33,3 +33,12 @@ def write_npz(path, arrays):
 
     with atomic_path(path) as temporary, open(temporary, "wb") as stream:
         np.savez(stream, **arrays)
+
+
+FIGURE_DPI = 100
+
+
+def save_figure(figure, path):
+    """Save a Matplotlib ``figure`` to ``path`` as PNG atomically."""
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, dpi=FIGURE_DPI, format="png")

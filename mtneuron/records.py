@@ -11,12 +11,14 @@ import json
 import math
 import os
 import typing
+import warnings
 
+import numpy as np
+
+from mtneuron import blog
 from mtneuron.files import write_text
 
 SCHEMA_VERSION = 1
-BLOG_SEED = 21
-ENGINES = ("faithful", "exact", "fast")
 BLOG_KEYS = ("n_examples", "n_epochs", "learning_rate", "losses", "accuracies", "accuracy")
 
 
@@ -24,8 +26,14 @@ class RecordError(ValueError):
     """A results file or directory that cannot be used as asked; one line with the fix."""
 
 
-class _Spec:
-    """What the specs share: JSON round trips. Two runs with equal specs are the same run."""
+class Spec:
+    """What every study's spec shares: a name and JSON round trips. Two runs with equal specs are the
+    same run; a subclass is a frozen dataclass with a ``filename`` property."""
+
+    @property
+    def name(self):
+        """The run's name: its file name without ``.json``."""
+        return self.filename[:-5]
 
     def to_dict(self):
         return {key: list(value) if isinstance(value, tuple) else value
@@ -40,51 +48,40 @@ class _Spec:
 
 
 @dataclasses.dataclass(frozen=True)
-class RunSpec(_Spec):
+class RunSpec(Spec):
     """A run of the blog's experiment: everything that determines its numbers."""
 
-    trainer: typing.ClassVar[str] = "mtneuron.training:train"
     model: str
-    learning_rate: float
-    seed: int = BLOG_SEED
-    n_epochs: int = 4
-    n_examples: int = 55000
-    hidden_sizes: tuple = (251, 87)
-    average_every: int = 1100
-    test_examples: int = 10000
-    engine: str = "faithful"
+    learning_rate: float = blog.LEARNING_RATE
+    seed: int = blog.SEED
+    n_epochs: int = blog.EPOCHS
+    n_examples: int = blog.TRAIN_EXAMPLES
+    hidden_sizes: tuple = blog.HIDDEN_SIZES
+    average_every: int = blog.AVERAGE_EVERY
+    test_examples: int = blog.TEST_EXAMPLES
+    engine: str = blog.DEFAULT_ENGINE
 
     @property
     def filename(self):
         """``run_{model}_{rate}.json``, with ``_seed{seed}`` before ``.json`` unless the blog's seed."""
-        seed = "" if self.seed == BLOG_SEED else "_seed%d" % self.seed
-        return "run_%s_%s%s.json" % (self.model, format_rate(self.learning_rate), seed)
+        return "run_%s_%s%s.json" % (self.model, format_rate(self.learning_rate), seed_suffix(self.seed))
 
 
-ARCHITECTURES = ("mlp", "cnn")
-INITS = ("blog", "scaled")
+def seed_suffix(seed):
+    """``_seed{seed}`` for a file name, empty for the blog's seed."""
+    return "" if seed == blog.SEED else "_seed%d" % seed
 
 
 @dataclasses.dataclass(frozen=True)
-class MinibatchSpec(_Spec):
-    """A part-II run: a multi- or central-threshold MLP or CNN trained with minibatches."""
+class RunContext:
+    """How a worker runs a spec, which never changes its numbers: every trainer callable is
+    ``train(spec, datasets, context) -> record``."""
 
-    trainer: typing.ClassVar[str] = "mtneuron.minibatch:train"
-    architecture: str
-    kind: str
-    batch_size: int
-    init: str = "scaled"
-    learning_rate: float = 0.001
-    seed: int = BLOG_SEED
-    n_epochs: int = 2
-    n_examples: int = 55000
-    average_every: int = 1100
-
-    @property
-    def filename(self):
-        """``run_{architecture}_{kind}_{init}_b{batch}.json``, with ``_seed{seed}`` unless the blog's."""
-        seed = "" if self.seed == BLOG_SEED else "_seed%d" % self.seed
-        return "run_%s_%s_%s_b%d%s.json" % (self.architecture, self.kind, self.init, self.batch_size, seed)
+    threads: typing.Optional[int] = None  # TensorFlow threads per op pool (TensorFlow decides if None)
+    progress: bool = True
+    position: int = 0  # the progress bar's line
+    tensorboard_dir: typing.Optional[str] = None
+    checkpoint_dir: typing.Optional[str] = None  # epoch checkpoints, for trainers that keep them
 
 
 def format_rate(learning_rate):
@@ -129,11 +126,57 @@ def read_json(path):
 def load_records(directory):
     """Every complete run record in ``directory``, sorted by model, learning rate and seed."""
     if not os.path.isdir(directory):
-        raise RecordError("no results directory %s: run scripts/reproduce_blog.py first or pass "
-                          "the directory that holds the run_*.json files" % directory)
+        raise RecordError("no results directory %s: train into it first (the study's command with --out %s) "
+                          "or pass the directory that holds the run_*.json files" % (directory, directory))
     records = [read_json(path) for path in glob.glob(os.path.join(directory, "run_*.json"))]
     records = [record for record in records if record is not None and is_complete(record)]
     if not records:
-        raise RecordError("no complete run_*.json records in %s: run scripts/reproduce_blog.py "
-                          "--out %s first" % (directory, directory))
+        raise RecordError("no complete run_*.json records in %s: train into it first (the study's command "
+                          "with --out %s) or pass the directory that holds them" % (directory, directory))
     return sorted(records, key=lambda record: json.dumps(record["spec"], sort_keys=True))
+
+
+# Run queries: the runs of a sweep by model, learning rate and seed, and their curves.
+
+def learning_rates(runs):
+    """The learning rates of ``runs``, ascending."""
+    return sorted({run["learning_rate"] for run in runs})
+
+
+def models(runs):
+    """The models of ``runs``, in the blog's order."""
+    return [model for model in blog.MODELS if any(run["model"] == model for run in runs)]
+
+
+def cell(runs, model, learning_rate):
+    """The runs of ``model`` at ``learning_rate``, one per seed, sorted by seed."""
+    return sorted((run for run in runs if run["model"] == model and run["learning_rate"] == learning_rate),
+                  key=lambda run: run["seed"])
+
+
+def same_run(runs, run):
+    """The run of ``runs`` with ``run``'s model, learning rate and seed, or None."""
+    return next((other for other in cell(runs, run["model"], run["learning_rate"])
+                 if other["seed"] == run["seed"]), None)
+
+
+def seed_counts(runs):
+    """The numbers of seeds per cell, as text: ``10`` or ``5-10``."""
+    counts = sorted({len(cell(runs, model, rate)) for model in models(runs) for rate in learning_rates(runs)}
+                    - {0})
+    return "%d" % counts[0] if len(counts) == 1 else "%d-%d" % (counts[0], counts[-1])
+
+
+def curve(values):
+    """A recorded curve as floats, with JSON nulls (non-finite values) as NaN."""
+    return np.array([np.nan if value is None else value for value in values], dtype=float)
+
+
+def curve_band(curves):
+    """Mean, min and max over seeds of recorded curves, point by point (runs that diverged stop early)."""
+    values = np.full((len(curves), max(len(points) for points in curves)), np.nan)
+    for row, points in enumerate(curves):
+        values[row, :len(points)] = curve(points)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN points stay NaN
+        return np.nanmean(values, axis=0), np.nanmin(values, axis=0), np.nanmax(values, axis=0)

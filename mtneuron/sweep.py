@@ -6,8 +6,6 @@ loses only the runs that were in flight, and re-running it redoes only those.
 """
 
 import concurrent.futures
-import importlib
-import inspect
 import itertools
 import multiprocessing
 import os
@@ -17,8 +15,8 @@ import time
 
 from tqdm import tqdm
 
-from mtneuron import records
-from mtneuron.records import BLOG_SEED, RecordError, RunSpec
+from mtneuron import blog, records
+from mtneuron.records import RecordError, RunContext, RunSpec
 
 CHECKPOINTS = "checkpoints"  # OUT/checkpoints/<run>/: the epoch checkpoints of unfinished runs
 
@@ -35,10 +33,10 @@ def run_error(spec, error):
     """``RunError`` for ``spec`` from the worker's ``error``: its type and the first line of its message."""
     message = getattr(error, "message", None) or str(error) or "no message"
     line = next((text.strip() for text in str(message).splitlines() if text.strip()), "no message")
-    return RunError("%s failed: %s: %s" % (spec.filename[:-5], type(error).__name__, line))
+    return RunError("%s failed: %s: %s" % (spec.name, type(error).__name__, line))
 
 
-def expand(models, learning_rates, seeds=(BLOG_SEED,), **settings):
+def expand(models, learning_rates, seeds=(blog.SEED,), **settings):
     """One ``RunSpec`` per (seed, learning rate, model), rates ascending, sharing ``settings``."""
     return [RunSpec(model=model, learning_rate=rate, seed=seed, **settings)
             for seed, rate, model in itertools.product(seeds, sorted(set(learning_rates)), models)]
@@ -47,22 +45,35 @@ def expand(models, learning_rates, seeds=(BLOG_SEED,), **settings):
 def plan(specs, out_dir, force=False):
     """Split ``specs`` into ``(todo, done)`` by the records already in ``out_dir``.
 
-    A complete record made with the same spec is done. A record of the same file name made
-    with another spec is refused (it would be overwritten) unless ``force``.
+    A complete record made with the same spec is done. A file of the same name that holds another
+    spec's record, or no readable record at all, is refused (it would be overwritten). With ``force``
+    every spec is trained afresh.
     """
+    if force:
+        return list(specs), []
     todo, done = [], []
     for spec in specs:
-        existing = records.read_json(os.path.join(out_dir, spec.filename))
-        if existing is not None and records.is_complete(existing):
-            if records.spec_of(existing, type(spec)) == spec:
-                done.append(existing)
-                continue
-            if not force:
-                raise RecordError(
-                    "%s in %s was made with other settings (%s): choose another --out or pass "
-                    "--force to overwrite it" % (spec.filename, out_dir, _differences(existing, spec)))
+        path = os.path.join(out_dir, spec.filename)
+        existing = records.read_json(path)
+        if _is_record_of(existing, spec):
+            done.append(existing)
+            continue
+        if os.path.exists(path):
+            raise RecordError("%s in %s %s: choose another --out or pass --force to overwrite it"
+                              % (spec.filename, out_dir, _what_is_there(existing, spec)))
         todo.append(spec)
     return todo, done
+
+
+def _is_record_of(existing, spec):
+    complete = existing is not None and records.is_complete(existing)
+    return complete and records.spec_of(existing, type(spec)) == spec
+
+
+def _what_is_there(existing, spec):
+    if existing is None or not records.is_complete(existing) or not isinstance(existing.get("spec"), dict):
+        return "is not a complete run record"
+    return "was made with other settings (%s)" % _differences(existing, spec)
 
 
 def _differences(record, spec):
@@ -71,36 +82,44 @@ def _differences(record, spec):
                      for key in new if old.get(key) != new[key])
 
 
-def run_sweep(specs, out_dir, data_dir=None, jobs=1, threads=None, progress=True, extra=None,
+def run_sweep(specs, out_dir, train, data_dir=None, jobs=1, threads=None, progress=True, extra=None,
               backend="processes", address=None):
-    """Train every spec, writing ``out_dir/<spec.filename>`` as each run finishes.
+    """Train every spec with ``train(spec, datasets, context)``, writing ``out_dir/<spec.filename>``
+    as each run finishes; return the records.
 
-    ``jobs`` runs go in parallel, each in its own process with ``threads`` TensorFlow
-    threads. ``extra`` (e.g. the command line) is stored in every record. Returns the records.
-    ``backend="ray"`` runs them as Ray tasks instead, on a local instance or the cluster at
-    ``address`` (whose workers must see ``out_dir`` and ``data_dir``: a shared filesystem).
+    ``jobs`` runs go in parallel, each in its own process with ``threads`` TensorFlow threads.
+    ``extra`` (e.g. the command line) is stored in every record. ``backend="ray"`` runs them as Ray
+    tasks instead, on a local instance or the cluster at ``address`` (whose workers must see
+    ``out_dir`` and ``data_dir``: a shared filesystem). ``train`` must be a module-level function,
+    so that it pickles by name.
     """
     os.makedirs(out_dir, exist_ok=True)
     on_ray = backend == "ray"
-    arguments = [(spec, data_dir, out_dir, threads, progress and not on_ray, extra or {}) for spec in specs]
+    arguments = [(train, spec, data_dir, out_dir, threads, progress and not on_ray, extra or {})
+                 for spec in specs]
     try:
         if on_ray:
             return _run_on_ray(arguments, jobs * (threads or 1), threads or 1, address, progress)
         if jobs <= 1 or len(specs) <= 1:
             _init_worker(None)
             return [_run_one(*argument) for argument in arguments]
-        context = multiprocessing.get_context("spawn")
-        slots = context.Value("i", 0)
-        with concurrent.futures.ProcessPoolExecutor(
-                max_workers=min(jobs, len(specs)), mp_context=context,
-                initializer=_init_worker, initargs=(slots, os.getpid())) as pool:
-            futures = [pool.submit(_run_one, *argument) for argument in arguments]
-            return [future.result() for future in futures]
+        return _run_in_processes(arguments, min(jobs, len(specs)))
     finally:
         try:
             os.rmdir(os.path.join(out_dir, CHECKPOINTS))  # only when empty: no run left unfinished
         except OSError:
             pass
+
+
+def _run_in_processes(arguments, jobs):
+    """``_run_one`` per argument tuple in ``jobs`` spawned worker processes."""
+    context = multiprocessing.get_context("spawn")
+    slots = context.Value("i", 0)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                                  initializer=_init_worker, initargs=(slots, os.getpid()))
+    with pool:
+        futures = [pool.submit(_run_one, *argument) for argument in arguments]
+        return [future.result() for future in futures]
 
 
 def _run_on_ray(arguments, cpus, threads, address, progress):
@@ -118,19 +137,25 @@ def _run_on_ray(arguments, cpus, threads, address, progress):
         ray.init(address=address, log_to_driver=False, runtime_env={"env_vars": env}, **local)
     try:
         task = ray.remote(num_cpus=threads)(_run_one)
-        results = pending = [task.remote(*argument) for argument in arguments]
-        with tqdm(total=len(results), desc="runs", unit="run", disable=not progress) as bar:
-            while pending:
-                finished, pending = ray.wait(pending, num_returns=1)
-                try:
-                    ray.get(finished)  # a failed run stops the sweep now, with its own error
-                except ray.exceptions.RayTaskError as error:
-                    raise (error.cause or error) from None
-                bar.update(1)
+        results = [task.remote(*argument) for argument in arguments]
+        _wait_on_ray(ray, results, progress)
         return ray.get(results)
     finally:
         if started:
             ray.shutdown()
+
+
+def _wait_on_ray(ray, results, progress):
+    """Wait for Ray tasks one by one, counting them on a bar; a failed run stops the sweep at once."""
+    pending = results
+    with tqdm(total=len(results), desc="runs", unit="run", disable=not progress) as bar:
+        while pending:
+            finished, pending = ray.wait(pending, num_returns=1)
+            try:
+                ray.get(finished)
+            except ray.exceptions.RayTaskError as error:
+                raise (error.cause or error) from None
+            bar.update(1)
 
 
 _worker = {"slot": 0, "datasets": {}}
@@ -153,28 +178,25 @@ def _exit_with_parent(parent):
     os._exit(1)
 
 
-def _run_one(spec, data_dir, out_dir, threads, progress, extra):
+def _run_one(train, spec, data_dir, out_dir, threads, progress, extra):
     """``_train_one``, its failure raised as a ``RunError`` that any backend can carry to the parent."""
     try:
-        return _train_one(spec, data_dir, out_dir, threads, progress, extra)
+        return _train_one(train, spec, data_dir, out_dir, threads, progress, extra)
     except Exception as error:  # every cause must reach the user, in one line
         raise run_error(spec, error) from None
 
 
-def _train_one(spec, data_dir, out_dir, threads, progress, extra):
+def _train_one(train, spec, data_dir, out_dir, threads, progress, extra):
     """Train ``spec`` (from its last epoch checkpoint, for trainers that keep them) and write its record."""
-    from mtneuron import data  # TensorFlow is imported in workers only, by the spec's trainer
+    from mtneuron import data  # TensorFlow is imported in workers only, by the trainer
 
     if data_dir not in _worker["datasets"]:
         _worker["datasets"][data_dir] = data.read_data_sets(data_dir)
-    module, name = spec.trainer.split(":")
-    train = getattr(importlib.import_module(module), name)
-    options = {"threads": threads, "progress": progress, "position": _worker["slot"],
-               "tensorboard_dir": os.path.join(out_dir, "tensorboard", spec.filename[:-5])}
-    checkpoint_dir = os.path.join(out_dir, CHECKPOINTS, spec.filename[:-5])
-    if "checkpoint_dir" in inspect.signature(train).parameters:
-        options["checkpoint_dir"] = checkpoint_dir
-    record = train(spec, _worker["datasets"][data_dir], **options)
+    checkpoint_dir = os.path.join(out_dir, CHECKPOINTS, spec.name)
+    context = RunContext(threads=threads, progress=progress, position=_worker["slot"],
+                         tensorboard_dir=os.path.join(out_dir, "tensorboard", spec.name),
+                         checkpoint_dir=checkpoint_dir)
+    record = train(spec, _worker["datasets"][data_dir], context)
     record.update(extra)
     records.write_json(os.path.join(out_dir, spec.filename), record)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)  # only once the record is safe

@@ -12,7 +12,9 @@ INSTALL_HINT = (
 )
 
 # Quiet C++ start-up logs, and use TensorFlow's own CPU kernels as TF 1.15 did: oneDNN's
-# reordered sums would make results depend on the build. Both can be overridden.
+# reordered sums would make results depend on the build. Both can be overridden; ONEDNN_CHOSEN
+# is the user's own choice (None when unset), so that a study may take another default.
+ONEDNN_CHOSEN = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
@@ -25,10 +27,9 @@ tf.logging.set_verbosity(tf.logging.ERROR)
 tf.disable_v2_behavior()
 
 
-
 def release(version=tf.version.VERSION):
     """``(major, minor)`` of a TensorFlow version string: where behaviour depends on the release."""
     return tuple(int(part) for part in version.split(".")[:2])
 
 
-__all__ = ["tf", "INSTALL_HINT", "release"]
+__all__ = ["tf", "INSTALL_HINT", "ONEDNN_CHOSEN", "release"]

@@ -14,9 +14,7 @@ from tqdm.auto import tqdm
 import mtneuron
 from mtneuron import engine
 from mtneuron.checkpoints import Checkpoints
-from mtneuron.data import DataSet
-from mtneuron.models import build_graph
-from mtneuron.records import SCHEMA_VERSION
+from mtneuron.records import SCHEMA_VERSION, RunContext
 from mtneuron.tf1 import tf
 
 
@@ -28,14 +26,21 @@ def session_config(threads=None):
 
 
 def make_trainer(spec, datasets, threads=None):
-    """The trainer for ``spec.engine``: ``FaithfulTrainer`` or an ``engine.InGraphTrainer``."""
-    if spec.engine == "faithful":
-        return FaithfulTrainer(spec, datasets, session_config(threads))
-    return engine.InGraphTrainer(spec, datasets, session_config(threads), mode=spec.engine)
+    """The trainer of ``spec.engine``, with ``threads`` TensorFlow threads per op pool.
+
+    Where this TensorFlow build has no XLA the fast engine falls back to exact, with a one-line
+    warning; the trainer's ``engine`` names the engine that trains.
+    """
+    config = session_config(threads)
+    name = spec.engine
+    if name == "fast" and not engine.xla_available(config):
+        print("mtneuron: this TensorFlow build has no XLA: the fast engine falls back to exact",
+              file=sys.stderr)
+        name = "exact"
+    return TRAINERS[name](spec, datasets, config)
 
 
-def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, position=0,
-          checkpoint_dir=None):
+def train(spec, datasets, context=RunContext()):  # noqa: B008 (a frozen dataclass: immutable)
     """Train and test one blog network with ``spec.engine``; return its run record (a dict).
 
     Every engine sees the examples of ``next_batch(1, shuffle=True)`` from a ``DataSet``
@@ -43,45 +48,63 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
     of every ``spec.average_every`` examples form the curves, and the window means of the
     per-step measurements are recorded with them. A non-finite loss ends training and marks
     the run ``diverged``; the test accuracy, and the training accuracy on the first
-    ``spec.n_examples`` training examples, are still measured. With ``checkpoint_dir`` the run
-    is checkpointed there at the end of every epoch and resumes from its last checkpoint, with
+    ``spec.n_examples`` training examples, are still measured. With ``context.checkpoint_dir`` the
+    run is checkpointed there at the end of every epoch and resumes from its last checkpoint, with
     the curves and parameters of an uninterrupted run.
     """
     started = time.time()
-    trainer = make_trainer(spec, datasets, threads)
-    total = spec.n_epochs * spec.n_examples
-    curves = Curves(total, spec.filename[:-5], trainer.model.measure_names, tensorboard_dir, progress,
-                    position)
-    diverged = False
+    trainer = make_trainer(spec, datasets, context.threads)
+    curves = Curves(spec.n_epochs * spec.n_examples, spec.name, trainer.model.measure_names,
+                    context.tensorboard_dir, context.progress, context.position)
     try:
-        checkpoint = Checkpoints(checkpoint_dir, spec, trainer)
-        measures = len(trainer.model.measure_names)
-        empty = (np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros((0, measures), np.float32))
-        steps, window, earlier = checkpoint.restore(curves) or (0, empty, 0.0)
-        while steps < total and not diverged:
-            # a chunk ends where its window, its epoch or the run ends, whichever comes first
-            chunk = trainer.steps(min(spec.average_every - len(window[0]), total - steps,
-                                      spec.n_examples - steps % spec.n_examples))
-            finite = np.isfinite(chunk[0])
-            if not finite.all():
-                diverged, end = True, int(np.argmin(finite)) + 1
-                chunk = [values[:end] for values in chunk]
-            steps += len(chunk[0])
-            window = [np.concatenate(pair) for pair in zip(window, chunk)]
-            if len(window[0]) == spec.average_every or diverged:
-                curves.add(window, steps)
-                window = empty
-            curves.advance(steps)
-            if steps % spec.n_examples == 0 and not diverged:
-                checkpoint.save(curves, steps, window, earlier + time.time() - started)
-        train_time = earlier + time.time() - started
+        checkpoint = Checkpoints(context.checkpoint_dir, spec, trainer)
+        steps, diverged, train_time = _run(spec, trainer, curves, checkpoint, started)
         test_accuracy = trainer.accuracy(datasets.test, spec.test_examples)
         train_accuracy = trainer.accuracy(datasets.train, spec.n_examples)
         curves.scalars(steps, test_accuracy=test_accuracy, train_accuracy=train_accuracy)
     finally:
         trainer.close()
         curves.close()
-    return complete_record({
+    fields = _record(spec, trainer.engine, curves, steps, diverged, test_accuracy, train_accuracy)
+    fields["examples_per_second"] = steps / train_time
+    return complete_record(fields, spec, started, train_time, context.threads)
+
+
+def _run(spec, trainer, curves, checkpoint, started):
+    """Train from the last checkpoint (if any) to the end or the first non-finite loss, adding each
+    full window to ``curves``; return ``(steps, diverged, train_time)``."""
+    total, measures = spec.n_epochs * spec.n_examples, len(trainer.model.measure_names)
+    empty = (np.zeros(0, np.float32), np.zeros(0, np.float32), np.zeros((0, measures), np.float32))
+    steps, window, earlier = checkpoint.restore(curves) or (0, empty, 0.0)
+    diverged = False
+    while steps < total and not diverged:
+        # a chunk ends where its window, its epoch or the run ends, whichever comes first
+        chunk = trainer.steps(min(spec.average_every - len(window[0]), total - steps,
+                                  spec.n_examples - steps % spec.n_examples))
+        chunk, diverged = _until_divergence(chunk)
+        steps += len(chunk[0])
+        window = [np.concatenate(pair) for pair in zip(window, chunk)]
+        if len(window[0]) == spec.average_every or diverged:
+            curves.add(window, steps)
+            window = empty
+        curves.advance(steps)
+        if steps % spec.n_examples == 0 and not diverged:
+            checkpoint.save(curves, steps, window, earlier + time.time() - started)
+    return steps, diverged, earlier + time.time() - started
+
+
+def _until_divergence(chunk):
+    """A chunk's values up to and including its first non-finite loss, and whether it has one."""
+    finite = np.isfinite(chunk[0])
+    if finite.all():
+        return chunk, False
+    end = int(np.argmin(finite)) + 1
+    return [values[:end] for values in chunk], True
+
+
+def _record(spec, engine_name, curves, steps, diverged, test_accuracy, train_accuracy):
+    """A run's numbers and settings, as its record holds them."""
+    return {
         "n_examples": spec.n_examples,
         "n_epochs": spec.n_epochs,
         "learning_rate": spec.learning_rate,
@@ -94,13 +117,12 @@ def train(spec, datasets, threads=None, tensorboard_dir=None, progress=True, pos
         "model": spec.model,
         "seed": spec.seed,
         "hidden_sizes": list(spec.hidden_sizes),
-        "engine": trainer.engine,
+        "engine": engine_name,
         "average_every": spec.average_every,
         "test_examples": spec.test_examples,
         "steps": steps,
         "diverged": diverged,
-        "examples_per_second": steps / train_time,
-    }, spec, started, train_time, threads)
+    }
 
 
 def complete_record(fields, spec, started, train_time, threads):
@@ -166,29 +188,23 @@ class Curves:
             self.writer.close()
 
 
-class FaithfulTrainer:
+class FaithfulTrainer(engine.Trainer):
     """The blog's loop: one ``session.run`` with a ``feed_dict`` per example, batch size 1."""
 
     engine = "faithful"
-
-    def __init__(self, spec, datasets, config):
-        self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
-        self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
-        self.session = tf.Session(graph=self.model.graph, config=config)
-        self.session.run(self.model.init)
-        self._fetches = [self.model.train_op, self.model.loss, self.model.accuracy, self.model.measures]
 
     def steps(self, count):
         """Train on the next ``count`` examples, stopping after a non-finite loss.
 
         Returns the float32 losses, accuracies and measure vectors of the steps taken.
         """
-        input_shape = self.model.inputs.shape.as_list()
+        model = self.model
+        fetches = [model.train_op, model.loss, model.accuracy, model.measures]
         results = []
         for _ in range(count):
             images, labels = self.order.next_batch(1, shuffle=True)
-            results.append(self.session.run(self._fetches, feed_dict={
-                self.model.inputs: images.reshape(input_shape), self.model.target: labels})[1:])
+            results.append(self.session.run(fetches, feed_dict={
+                model.inputs: images.reshape(model.network.input_shape), model.target: labels})[1:])
             if not math.isfinite(results[-1][0]):
                 break
         losses, accuracies, measures = zip(*results)
@@ -198,19 +214,16 @@ class FaithfulTrainer:
     def accuracy(self, dataset, limit=None):
         """Accuracy over the first ``limit`` examples of ``dataset`` (all by default), fed one at a time."""
         count = dataset.num_examples if limit is None else min(limit, dataset.num_examples)
-        input_shape = self.model.inputs.shape.as_list()
+        model = self.model
         correct = 0.0
         for index in range(count):
-            correct += self.session.run(self.model.accuracy, feed_dict={
-                self.model.inputs: dataset.images[index].reshape(input_shape),
-                self.model.target: dataset.labels[index:index + 1]})
+            correct += self.session.run(model.accuracy, feed_dict={
+                model.inputs: dataset.images[index].reshape(model.network.input_shape),
+                model.target: dataset.labels[index:index + 1]})
         return float(correct / count)
 
-    def parameters(self):
-        return self.session.run(self.model.parameters)
 
-    def close(self):
-        self.session.close()
+TRAINERS = {trainer.engine: trainer for trainer in (FaithfulTrainer, engine.ExactTrainer, engine.FastTrainer)}
 
 
 def environment():

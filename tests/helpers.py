@@ -1,11 +1,9 @@
 """Paths and a runner for the command-line tests."""
 
-import dataclasses
 import os
 import subprocess
 import sys
 import threading
-import typing
 
 import numpy as np
 
@@ -59,8 +57,8 @@ def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measur
         "losses": [loss] * points, "accuracies": [accuracy] * points, "accuracy": accuracy,
         "train_accuracy": accuracy + gap, "train_test_gap": gap,
         "measurements": {name: [value] * points for name, value in (measures or {}).items()},
-        "model": model, "seed": seed, "hidden_sizes": [251, 87], "engine": "fast",
-        "average_every": spec.n_examples * spec.n_epochs // points, "test_examples": 10000,
+        "model": model, "seed": seed, "hidden_sizes": list(spec.hidden_sizes), "engine": "fast",
+        "average_every": spec.n_examples * spec.n_epochs // points, "test_examples": spec.test_examples,
         "steps": spec.n_examples * spec.n_epochs, "diverged": False, "examples_per_second": 5000.0,
         "train_time_s": 40.0, "wall_time_s": 45.0, "started_at": 1.7e9 + seed,
         "finished_at": 1.7e9 + seed + 45,
@@ -78,14 +76,7 @@ class UnpicklableError(RuntimeError):
         self.lock = threading.RLock()
 
 
-def fail_to_train(spec, datasets, **options):
+def fail_to_train(spec, datasets, context):
     """A trainer that fails at once with an error no process boundary can carry."""
     raise UnpicklableError("Input 1 to node while/strided_slice must be a compile-time constant\n"
                            "\tdetails on a second line")
-
-
-@dataclasses.dataclass(frozen=True)
-class FailingSpec(RunSpec):
-    """A blog run whose trainer (``fail_to_train``) fails on purpose."""
-
-    trainer: typing.ClassVar[str] = "tests.helpers:fail_to_train"

@@ -3,6 +3,7 @@
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,14 +14,14 @@ import pytest
 
 from mtneuron import checkpoints, engine
 from mtneuron.data import DataSet
-from mtneuron.records import RunSpec
+from mtneuron.records import RunContext, RunSpec
 from mtneuron.tf1 import tf
 from mtneuron.training import train
 from tests.helpers import ROOT, SCRIPT, run_script, synthetic, synthetic_datasets
 
 NUMBERS = ("losses", "accuracies", "measurements", "accuracy", "train_accuracy", "steps", "diverged")
-ENGINES = ["faithful", "exact", pytest.param("fast", marks=pytest.mark.skipif(
-    not engine.xla_available(), reason="this TensorFlow build has no XLA"))]
+ENGINES = ["faithful", "exact", pytest.param("fast", marks=[pytest.mark.slow, pytest.mark.skipif(
+    not engine.xla_available(), reason="this TensorFlow build has no XLA")])]  # compiles many chunks
 
 
 def spec(engine_name="faithful", **settings):
@@ -32,8 +33,8 @@ def spec(engine_name="faithful", **settings):
 
 def run(run_spec, checkpoint_dir=None, **options):
     """Train ``run_spec`` on 200 synthetic examples (so data epochs and run epochs differ)."""
-    return train(run_spec, synthetic_datasets(n=200), threads=1, progress=False,
-                 checkpoint_dir=checkpoint_dir, **options)
+    context = RunContext(threads=1, progress=False, checkpoint_dir=checkpoint_dir, **options)
+    return train(run_spec, synthetic_datasets(n=200), context)
 
 
 class Interrupted(Exception):
@@ -96,7 +97,7 @@ def test_a_run_resumed_after_epoch_1_ends_exactly_like_an_uninterrupted_one(engi
     assert sorted(os.listdir(whole_dir)) == sorted(os.listdir(resumed_dir))
 
 
-def test_a_run_stopped_while_saving_epoch_2_resumes_from_epoch_1(tmp_path, monkeypatch):
+def test_a_run_stopped_while_saving_epoch_2_resumes_from_epoch_1(after_epoch_1, tmp_path, monkeypatch):
     run_spec, directory = spec(), str(tmp_path / "checkpoint")
     calls, write_text = [], checkpoints.write_text
 
@@ -111,7 +112,7 @@ def test_a_run_stopped_while_saving_epoch_2_resumes_from_epoch_1(tmp_path, monke
         with pytest.raises(Interrupted):
             run(run_spec, directory)
     assert saved_state(directory)[1]["name"] == "epoch-1" and glob.glob(os.path.join(directory, "epoch-2.*"))
-    assert numbers(run(run_spec, directory)) == numbers(run(run_spec))
+    assert numbers(run(run_spec, directory)) == after_epoch_1[1]
     assert sorted(os.listdir(directory)) == ["epoch-3.data-00000-of-00001", "epoch-3.index", "epoch-3.npz",
                                              checkpoints.STATE]
 
@@ -161,17 +162,26 @@ CORRUPTIONS = {
 }
 
 
+@pytest.fixture(scope="module")
+def after_epoch_1(tmp_path_factory):
+    """``(checkpoint directory after epoch 1, numbers of the uninterrupted run)`` of ``spec()``."""
+    directory = str(tmp_path_factory.mktemp("after_epoch_1") / "checkpoint")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        interrupt(spec(), directory, monkeypatch)
+    return directory, numbers(run(spec()))
+
+
 @pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
-def test_an_unusable_checkpoint_is_ignored_with_one_line_and_the_run_starts_over(corruption, tmp_path,
-                                                                                monkeypatch, capsys):
-    run_spec, directory = spec(), str(tmp_path / "checkpoint")
-    interrupt(run_spec, directory, monkeypatch)
+def test_an_unusable_checkpoint_is_ignored_with_one_line_and_the_run_starts_over(corruption, after_epoch_1,
+                                                                                tmp_path, capsys):
+    directory = str(tmp_path / "checkpoint")
+    shutil.copytree(after_epoch_1[0], directory)
     CORRUPTIONS[corruption](directory)
     capsys.readouterr()
-    record = run(run_spec, directory)
+    record = run(spec(), directory)
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and error.startswith("mtneuron: ignoring the checkpoint in " + directory)
-    assert numbers(record) == numbers(run(run_spec))
+    assert numbers(record) == after_epoch_1[1]
     assert saved_state(directory)[1]["name"] == "epoch-3"  # a fresh, complete checkpoint replaced it
 
 
@@ -192,6 +202,7 @@ def test_the_data_order_resumes_exactly_and_a_state_that_does_not_fit_changes_no
         np.testing.assert_array_equal(values, before[key])
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_mid_run_resumes_to_the_records_of_an_uninterrupted_sweep(mnist_dir, tmp_path):
     args = ["--models", "central", "multi", "--learning-rates", "0.001", "--engine", "faithful",
             "--epochs", "4", "--examples-per-epoch", "550", "--average-every", "110",

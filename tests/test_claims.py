@@ -1,12 +1,12 @@
 """The claims study: aggregation over seeds, the verdict rules, claims.md and its figures."""
 
-import math
 import os
 
 import numpy as np
 import pytest
+from matplotlib.image import imread
 
-from mtneuron import claims, records, report, stats
+from mtneuron import claims, records, report
 from tests.helpers import fake_record
 
 RATES = (0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1)
@@ -67,10 +67,14 @@ def test_write_claims_makes_the_report_and_every_figure(tmp_path):
     for run in blog_like(seeds=range(1, 4)):
         records.write_json(str(out / records.spec_of(run).filename), run)
     paths = claims.write_claims(str(out), str(tmp_path / "claims.md"))
-    assert all(os.path.getsize(path) > 0 for path in paths)
-    names = {os.path.basename(path) for path in paths}
-    assert {claims.GRID_FIGURE, report.CURVES_FIGURE, report.BARS_FIGURE, report.SUMMARY} <= names
-    assert {claims.figure_name(family) for family, _ in claims.FAMILIES} <= names
+    figures = {os.path.basename(path): imread(path).shape[:2] for path in paths if path.endswith(".png")}
+    expected = {claims.GRID_FIGURE: (450, 1100), claims.figure_name("units_nonzero"): (660, 1440),
+                claims.figure_name("gradient_nonzero"): (940, 1440)}  # a row per layer, a column per rate
+    for name, size in expected.items():
+        assert figures[name] == pytest.approx(size, abs=1)
+    assert set(figures) == {claims.GRID_FIGURE, report.CURVES_FIGURE, report.BARS_FIGURE} | {
+        claims.figure_name(family) for family, _ in claims.FAMILIES}
+    assert paths[-1] == str(tmp_path / "claims.md") and report.SUMMARY in map(os.path.basename, paths)
     text = (tmp_path / "claims.md").read_text()
     assert text.count("**Verdict: supported.**") == 6 and "`claims/%s`" % claims.GRID_FIGURE in text
     assert "42 runs" in text and "3 seeds per cell" in text
@@ -78,33 +82,7 @@ def test_write_claims_makes_the_report_and_every_figure(tmp_path):
     assert "| 0.01 | Multi-threshold | 0.7730 |" in summary and "| 0.1 |" not in summary
 
 
-def test_describe_and_place():
-    summary = stats.describe([1.0, 2.0, 3.0, None])
-    assert [summary[key] for key in ("n", "mean", "sd", "min", "max")] == [3, 2.0, 1.0, 1.0, 3.0]
-    assert summary["ci95"] == pytest.approx((2 - 4.302653 / math.sqrt(3), 2 + 4.302653 / math.sqrt(3)))
-    single = stats.describe([0.5])
-    assert single["n"] == 1 and math.isnan(single["sd"]) and math.isnan(single["ci95"][0])
-    assert stats.place(0.0, [1, 2, 3])["text"].startswith("below all 3")
-    assert stats.place(9.0, [1, 2, 3])["text"].startswith("above all 3")
-    inside = stats.place(2.0, [1, 2, 3])
-    assert inside["percentile"] == 50.0 and "inside the 95% CI" in inside["text"]
-
-
-def test_compare_models_names_the_better_model_only_when_the_test_says_so():
-    assert stats.compare_models([0.1, 0.2, 0.15, 0.12], [0.9, 0.91, 0.88, 0.9])["better"] == "multi"
-    assert stats.compare_models([0.5, 0.6, 0.4, 0.55], [0.52, 0.58, 0.41, 0.56])["better"] is None
-
-
-def test_multi_seed_summary_places_every_blog_number(tmp_path):
-    runs = [run for run in blog_like(seeds=range(1, 4)) if run["learning_rate"] in claims.BLOG_RATES]
-    text = report.summary_markdown(runs)
-    assert "| seeds | sd | min - max | 95% CI | the blog's number |" in text
-    assert text.count("| 3 |") == 8 and "below all 3" in text and "mean of 3 seeds" in text
-    report.save_figure(report.bars_figure(runs), str(tmp_path / "bars.png"))
-    report.save_figure(report.curves_figure(runs), str(tmp_path / "curves.png"))
-    assert os.path.getsize(tmp_path / "bars.png") > 0 and os.path.getsize(tmp_path / "curves.png") > 0
-
-
+@pytest.mark.slow
 def test_claims_command_runs_the_study_and_writes_the_verdicts(quick_claims):
     out, report_path = quick_claims
     runs = records.load_records(out)
@@ -114,10 +92,14 @@ def test_claims_command_runs_the_study_and_writes_the_verdicts(quick_claims):
     with open(report_path) as stream:
         text = stream.read()
     assert text.count("**Verdict: ") == 6 and "14 runs" in text and "python scripts/claims.py" in text
-    assert os.path.exists(os.path.join(out, claims.GRID_FIGURE))
+    assert imread(os.path.join(out, claims.GRID_FIGURE)).shape[:2] == pytest.approx((450, 1100), abs=1)
 
 
-def test_claims_command_fails_in_one_line_on_an_empty_directory(tmp_path):
+@pytest.mark.slow  # drives the command line
+def test_claims_command_fails_in_one_line_on_an_empty_directory(tmp_path, capsys):
     from mtneuron.cli import claims_study
 
-    assert claims_study(["--report-only", "--out", str(tmp_path), "--report", str(tmp_path / "c.md")]) == 1
+    assert claims_study(["--report-only", "--out", str(tmp_path), "--report", str(tmp_path / "c.md")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("claims.py: error: no complete run_*.json records in %s" % tmp_path)
+    assert error.count("\n") == 1 and not (tmp_path / "c.md").exists()

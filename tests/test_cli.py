@@ -1,17 +1,202 @@
-"""The engine-equivalence and benchmark commands on short configurations; seed lists."""
+"""The command-line front ends: option types, bad input in one line, the skip line; two short commands."""
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 
-from mtneuron import engine
-from mtneuron.cli import _seeds
-from tests.helpers import ROOT
+from mtneuron import cli, engine
+from tests.helpers import ROOT, fake_record
 
 needs_xla = pytest.mark.skipif(not engine.xla_available(), reason="this TensorFlow build has no XLA")
+
+COMMANDS = {"reproduce_blog": cli.reproduce_blog, "claims": cli.claims_study,
+            "engine_equivalence": cli.engine_equivalence, "part2": cli.part2, "benchmark": cli.benchmark,
+            "tf_agreement": cli.tf_agreement}
+
+
+def exit_code(command, argv):
+    """The exit code of ``command(argv)``, whether it returns it or argparse exits with it."""
+    try:
+        return command(argv)
+    except SystemExit as stopped:
+        return stopped.code
+
+
+@pytest.mark.parametrize("text, seeds", [("1-5", [1, 2, 3, 4, 5]), ("3", [3]), ("1,4,7", [1, 4, 7]),
+                                         ("1-3,9", [1, 2, 3, 9])])
+def test_seed_lists_and_ranges(text, seeds):
+    assert cli._seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text", ["", "a-b", "1-", "x", "-1", "5-2", "4294967296"])
+def test_bad_seed_lists_are_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        cli._seeds(text)
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "inf", "-inf", "nan", "1e400", "x", ""])
+def test_numbers_must_be_finite_and_positive(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        cli._number(float)(text)
+
+
+def test_numbers_keep_their_type_and_maximum():
+    assert cli._number(float)("0.005") == 0.005 and cli._number(int, 10)("10") == 10
+    with pytest.raises(argparse.ArgumentTypeError, match="must be <= 10"):
+        cli._number(int, 10)("11")
+    with pytest.raises(argparse.ArgumentTypeError, match="not an integer"):
+        cli._number(int)("1.5")
+
+
+@pytest.fixture
+def places(tmp_path):
+    """A file, a path inside that file, a missing path and a directory, all under ``tmp_path``."""
+    file = tmp_path / "file.md"
+    file.write_text("mine\n")
+    (tmp_path / "dir").mkdir()
+    return {"FILE": str(file), "INSIDE": str(file / "sub"), "MISSING": str(tmp_path / "missing"),
+            "DIR": str(tmp_path / "dir")}
+
+
+BAD_OPTIONS = [
+    ("reproduce_blog", ["--learning-rates", "inf"]), ("reproduce_blog", ["--learning-rates", "nan"]),
+    ("reproduce_blog", ["--learning-rates", "0"]), ("reproduce_blog", ["--learning-rates", "fast"]),
+    ("reproduce_blog", ["--models", "dendritic"]), ("reproduce_blog", ["--epochs", "0"]),
+    ("reproduce_blog", ["--examples-per-epoch", "55001"]), ("reproduce_blog", ["--test-examples", "0"]),
+    ("reproduce_blog", ["--test-examples", "10001"]), ("reproduce_blog", ["--average-every", "1000000"]),
+    ("reproduce_blog", ["--hidden-sizes", "0"]), ("reproduce_blog", ["--seeds", "x"]),
+    ("reproduce_blog", ["--jobs", "0"]), ("reproduce_blog", ["--threads", "-2"]),
+    ("reproduce_blog", ["--engine", "magic"]), ("reproduce_blog", ["--backend", "slurm"]),
+    ("reproduce_blog", ["--address", "auto"]), ("reproduce_blog", ["--no-such-option"]),
+    ("reproduce_blog", ["--out", "FILE"]), ("reproduce_blog", ["--out", "INSIDE"]),
+    ("reproduce_blog", ["--data-dir", "MISSING"]), ("reproduce_blog", ["--data-dir", "FILE"]),
+    ("reproduce_blog", ["--reference", "MISSING"]),
+    ("claims", ["--grid-rates", "inf"]), ("claims", ["--grid-seeds", "1-"]), ("claims", ["--report", "DIR"]),
+    ("claims", ["--report", "INSIDE"]), ("claims", ["--out", "FILE"]),
+    ("engine_equivalence", ["--accuracy-margin", "inf"]), ("engine_equivalence", ["--log-loss-margin", "0"]),
+    ("engine_equivalence", ["--engines", "fast"]), ("engine_equivalence", ["--report", "DIR"]),
+    ("part2", ["--batch-sizes", "0"]), ("part2", ["--learning-rate", "nan"]), ("part2", ["--seed", "-1"]),
+    ("part2", ["--inits", "xavier"]), ("part2", ["--architectures", "rnn"]), ("part2", ["--out", "FILE"]),
+    ("benchmark", ["--repeats", "0"]), ("benchmark", ["--layer-batches", "0"]),
+    ("benchmark", ["--out", "DIR"]),
+    ("benchmark", ["--engines", "slow"]), ("benchmark", ["--data-dir", "MISSING"]),
+    ("tf_agreement", ["--python", "MISSING"]), ("tf_agreement", ["--python", "FILE", "--seed", "x"]),
+    ("tf_agreement", ["--python", sys.executable, "--out", "DIR"]),
+]
+
+
+@pytest.mark.parametrize("command, option", BAD_OPTIONS)
+def test_a_bad_option_or_path_is_one_line_with_exit_code_2_and_writes_nothing(command, option, places,
+                                                                              tmp_path, capsys):
+    argv = [places.get(word, word) for word in option]
+    if "--out" not in option and command not in ("benchmark", "tf_agreement"):
+        argv += ["--out", str(tmp_path / "out")]
+    before = sorted(os.listdir(str(tmp_path)))
+    assert exit_code(COMMANDS[command], argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "error:" in error, error
+    assert sorted(os.listdir(str(tmp_path))) == before
+    with open(places["FILE"]) as stream:
+        assert stream.read() == "mine\n"
+
+
+def test_existing_output_files_and_directories_are_accepted(places):
+    assert cli._output_file(places["FILE"]) == places["FILE"]
+    assert cli._output_file(places["MISSING"] + "/new/report.md") == places["MISSING"] + "/new/report.md"
+    assert cli._output_dir(places["DIR"]) == places["DIR"] and cli._input_dir(places["DIR"]) == places["DIR"]
+
+
+def test_an_unwritable_output_directory_is_refused(tmp_path, monkeypatch, capsys):
+    locked = str(tmp_path / "locked")
+    os.mkdir(locked)
+    real_access = os.access
+    monkeypatch.setattr(cli.os, "access", lambda path, mode: path != locked and real_access(path, mode))
+    commands = ((cli.reproduce_blog, "--out"), (cli.benchmark, "--out"), (cli.claims_study, "--report"))
+    for command, option in commands:
+        assert exit_code(command, [option, os.path.join(locked, "results")]) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and "cannot write to %s (permission denied)" % locked in error
+
+
+@pytest.mark.parametrize("command", ["reproduce_blog", "claims", "part2"])
+def test_report_only_without_records_is_one_line_with_exit_code_2(command, tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    for out in (tmp_path / "missing", tmp_path / "empty"):
+        argv = ["--report-only", "--out", str(out)] + (["--report", str(tmp_path / "r.md")]
+                                                      if command == "claims" else [])
+        assert exit_code(COMMANDS[command], argv) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and "run_*.json" in error or "no results directory" in error, error
+
+
+def test_an_unreadable_record_in_the_output_directory_is_refused_not_overwritten(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "run_multi_0.01.json").write_text("{truncated")
+    argv = ["--models", "multi", "--learning-rates", "0.01", "--out", str(out), "--no-progress"]
+    assert exit_code(cli.reproduce_blog, argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "is not a complete run record" in error and "--force" in error
+    assert (out / "run_multi_0.01.json").read_text() == "{truncated"
+
+
+def test_missing_data_is_one_line_naming_the_file(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    argv = ["--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]
+    assert exit_code(cli.reproduce_blog, argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "train-images-idx3-ubyte" in error
+
+
+def test_missing_ray_is_a_one_line_install_hint(tiny_mnist, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail
+    out = str(tmp_path / "out")
+    assert exit_code(cli.reproduce_blog, ["--backend", "ray", "--data-dir", tiny_mnist.directory,
+                                          "--out", out]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and 'pip install "mtneuron[ray]"' in error
+    assert not os.listdir(out)
+
+
+def _complete_records(out, models=("central", "multi")):
+    os.makedirs(out, exist_ok=True)
+    for model in models:
+        record = fake_record(model, 0.001, 21, 0.9)
+        with open(os.path.join(out, "run_%s_0.001.json" % model), "w") as stream:
+            json.dump(record, stream)
+    return ["--learning-rates", "0.001", "--engine", "fast", "--out", out]
+
+
+def test_complete_runs_are_skipped_in_one_line_that_says_how_to_train_afresh(tmp_path, capsys):
+    argv = _complete_records(str(tmp_path / "out"))
+    assert exit_code(cli.reproduce_blog, argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("skipping 2 complete run(s) in %s (trained before with these settings): to train "
+                        "afresh pass --force (overwrites them) or --out DIR (a new directory)" % argv[-1])
+    assert lines[1].startswith("wrote ") and "summary.md" in lines[1]
+
+
+def test_committed_runs_are_named_the_committed_reference_runs(tmp_path, capsys):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q", str(tmp_path)], check=True)
+    argv = _complete_records(str(tmp_path / "results"))
+    subprocess.run(git + ["add", "."], cwd=str(tmp_path), check=True)
+    subprocess.run(git + ["commit", "-qm", "runs"], cwd=str(tmp_path), check=True)
+    assert exit_code(cli.reproduce_blog, argv) == 0
+    assert "(the committed reference runs): to train afresh pass --force" in capsys.readouterr().out
+
+
+def test_the_committed_results_are_the_main_commands_eight_complete_runs():
+    results = os.path.join(ROOT, "results")
+    if not os.path.exists(os.path.join(results, "run_multi_0.01.json")):
+        pytest.skip("no committed results in this checkout")
+    options = cli.reproduce_blog_parser().parse_args(["--out", results])
+    todo, done = cli.sweep.plan(cli._blog_specs(options, options.seeds, options.engine), results)
+    assert todo == [] and len(done) == 8
 
 
 def run(script, args, mnist_dir):
@@ -20,18 +205,7 @@ def run(script, args, mnist_dir):
                           capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
 
 
-@pytest.mark.parametrize("text, seeds", [("1-5", [1, 2, 3, 4, 5]), ("3", [3]), ("1,4,7", [1, 4, 7]),
-                                         ("1-3,9", [1, 2, 3, 9])])
-def test_seed_lists_and_ranges(text, seeds):
-    assert _seeds(text) == seeds
-
-
-@pytest.mark.parametrize("text", ["", "a-b", "1-", "x"])
-def test_bad_seed_lists_are_refused(text):
-    with pytest.raises(argparse.ArgumentTypeError):
-        _seeds(text)
-
-
+@pytest.mark.slow
 @needs_xla
 def test_short_horizon_engine_equivalence(tmp_path, mnist_dir):
     report = str(tmp_path / "equivalence.md")
@@ -51,6 +225,7 @@ def test_short_horizon_engine_equivalence(tmp_path, mnist_dir):
     assert "equivalent" in result.stdout or "indistinguishable" in result.stdout
 
 
+@pytest.mark.slow
 def test_benchmark_prints_ratios_and_layouts(tmp_path, mnist_dir):
     out = str(tmp_path / "benchmarks.md")
     result = run("benchmark.py", ["--engines", "faithful", "exact", "--models", "central",
@@ -62,16 +237,3 @@ def test_benchmark_prints_ratios_and_layouts(tmp_path, mnist_dir):
     assert "| faithful | central |" in text and "1.00x" in text
     assert "%d runs x 1 thread" % (os.cpu_count() or 1) in text
     assert "`python scripts/benchmark.py --engines faithful exact" in text
-
-
-def test_layer_benchmark_measures_every_variant(tmp_path):
-    out = str(tmp_path / "layers.md")
-    result = run("benchmark.py", ["--parts", "layers", "--layer-batches", "1", "8", "--conv-batches", "2",
-                                  "--out", out], "")
-    assert result.returncode == 0, result.stderr
-    with open(out) as stream:
-        text = stream.read()
-    for variant in ("dense", "identity", "non-negative", "general chunked", "naive broadcast", "conv2d",
-                    "multi-threshold conv2d"):
-        assert "| %s | " % variant in text
-    assert "| dense | 8 |" in text and "| 1.00x |" in text

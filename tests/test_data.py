@@ -14,7 +14,7 @@ import threading
 import numpy as np
 import pytest
 
-from mtneuron import data
+from mtneuron import blog, data
 
 NAMES = (data.TRAIN_IMAGES, data.TRAIN_LABELS, data.TEST_IMAGES, data.TEST_LABELS)
 
@@ -77,7 +77,7 @@ def test_validation_is_the_first_training_examples(tiny_mnist):
 def test_images_are_float32_rows_in_unit_interval(tiny_mnist):
     for dataset in load(tiny_mnist.directory):
         assert dataset.images.dtype == np.float32
-        assert dataset.images.shape == (dataset.num_examples, 784)
+        assert dataset.images.shape == (dataset.num_examples, blog.INPUT_SIZE)
         assert dataset.images.min() >= 0.0 and dataset.images.max() <= 1.0
 
 
@@ -539,27 +539,31 @@ def real_raw_train(mnist_dir):
 
 
 def test_real_split_sizes(mnist):
-    assert [s.num_examples for s in mnist] == [55000, 5000, 10000]
+    sizes = [blog.TRAIN_EXAMPLES, blog.VALIDATION_EXAMPLES, blog.TEST_EXAMPLES]
+    assert [s.num_examples for s in mnist] == sizes
 
 
 def test_real_images_float32_rows_from_0_to_1(mnist):
     for dataset in mnist:
         assert dataset.images.dtype == np.float32
-        assert dataset.images.shape == (dataset.num_examples, 784)
+        assert dataset.images.shape == (dataset.num_examples, blog.INPUT_SIZE)
         assert dataset.images.min() == 0.0 and dataset.images.max() == 1.0
 
 
 def test_real_labels_one_hot(mnist):
     for dataset in mnist:
-        assert dataset.labels.dtype == np.float32 and dataset.labels.shape == (dataset.num_examples, 10)
+        assert dataset.labels.dtype == np.float32
+        assert dataset.labels.shape == (dataset.num_examples, blog.NUM_CLASSES)
         assert np.array_equal(dataset.labels.sum(1), np.ones(dataset.num_examples))
 
 
 def test_real_validation_is_first_5000_training_images(mnist, real_raw_train):
     images, labels = real_raw_train
-    assert np.array_equal(np.rint(mnist.validation.images * 255), images[:5000].reshape(5000, 784))
-    assert np.array_equal(mnist.validation.labels.argmax(1), labels[:5000])
-    assert np.array_equal(np.rint(mnist.train.images * 255), images[5000:].reshape(55000, 784))
+    held_out = blog.VALIDATION_EXAMPLES
+    assert np.array_equal(np.rint(mnist.validation.images * 255), images[:held_out].reshape(held_out, -1))
+    assert np.array_equal(mnist.validation.labels.argmax(1), labels[:held_out])
+    train = images[held_out:].reshape(blog.TRAIN_EXAMPLES, -1)
+    assert np.array_equal(np.rint(mnist.train.images * 255), train)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -569,14 +573,16 @@ def test_real_files_match_their_checksums(name, mnist_dir):
 
 def test_real_class_counts_are_plausible(mnist):
     counts = mnist.train.labels.sum(0)
-    assert counts.sum() == 55000
+    assert counts.sum() == blog.TRAIN_EXAMPLES
     assert (counts > 4000).all()
 
 
 def test_the_data_order_of_seed_21_is_the_same_on_every_numpy():
     """RandomState's stream is frozen, so TensorFlow 1.15's numpy 1.18 and today's serve the same order
     (SHA-256 of the four epochs' 220,000 indices of ``next_batch(1)``, seed 21, as both CI legs give it)."""
-    order = data.DataSet(np.zeros((55000, 1), np.float32), np.zeros((55000, 10), np.float32), seed=21)
-    indices = np.concatenate([order.next_indices(55000) for _ in range(4)]).astype("<i8")
+    n = blog.TRAIN_EXAMPLES
+    order = data.DataSet(np.zeros((n, 1), np.float32), np.zeros((n, blog.NUM_CLASSES), np.float32),
+                         seed=blog.SEED)
+    indices = np.concatenate([order.next_indices(n) for _ in range(blog.EPOCHS)]).astype("<i8")
     assert hashlib.sha256(indices.tobytes()).hexdigest() == (
         "3293ddb327e236fae6b42ee0d0f15eec787e89312ef0184f88658a2b09a1f51b")

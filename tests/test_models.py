@@ -5,11 +5,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from mtneuron import models
-from mtneuron.models import build_graph
-from mtneuron.records import RunSpec
+from mtneuron.models import build_graph, make_network
 from mtneuron.tf1 import tf
-from mtneuron.training import train
 
 SHAPES = {
     "multi": {"W_01": (251, 784), "b_1": (251,), "W_12": (87, 251), "b_2": (87,),
@@ -70,15 +67,21 @@ def test_loss_and_accuracy_ops(model):
 def test_unknown_model_is_refused():
     with pytest.raises(ValueError, match="unknown model"):
         build_graph("dendritic")
+    with pytest.raises(ValueError, match="unknown model"):
+        make_network("dendritic")
 
 
 @pytest.mark.parametrize("model", ["multi", "central"])
 def test_a_few_hundred_real_examples_lower_the_loss(model, mnist):
-    spec = RunSpec(model=model, learning_rate=0.001, n_epochs=1, n_examples=600,
-                   average_every=200, test_examples=200)
-    record = train(spec, mnist, threads=1, progress=False)
-    assert len(record["losses"]) == 3
-    assert record["losses"][-1] < record["losses"][0]
+    graph = build_graph(model, learning_rate=0.001)
+    shape, losses = graph.network.input_shape, []
+    with tf.Session(graph=graph.graph) as session:
+        session.run(graph.init)
+        for index in range(300):
+            losses.append(session.run([graph.train_op, graph.loss], feed_dict={
+                graph.inputs: mnist.train.images[index].reshape(shape),
+                graph.target: mnist.train.labels[index:index + 1]})[1])
+    assert np.mean(losses[-100:]) < np.mean(losses[:100]) / 2
 
 
 @pytest.mark.parametrize("model", ["multi", "central"])
@@ -123,14 +126,15 @@ def test_active_first_layer_equals_the_blog_layer_in_value_and_gradient(model):
     with graph.graph.as_default():
         weights, bias = graph.parameters[:2]
         inputs = tf.constant(image.reshape(graph.inputs.shape.as_list()))
-        blog = graph.forward(graph.parameters, inputs)[1][0]
+        blog = graph.network.forward(graph.parameters, inputs)[1][0]
         blog_gradients = tf.gradients(tf.reshape(blog, (-1,)), [weights, bias], grad_ys=upstream)
-        by_output = weights if graph.weights_out_by_in else tf.transpose(weights)
-        output, positive, gradients = models.active_first_layer(model, by_output, bias, tf.constant(image),
-                                                                tf.constant(active))
+        by_output = weights if graph.network.weights_out_by_in else tf.transpose(weights)
+        output, positive, gradients = graph.network.active_first_layer(by_output, bias, tf.constant(image),
+                                                                       tf.constant(active))
         gradients = gradients(tf.constant(upstream))
-        if not graph.weights_out_by_in:
+        if not graph.network.weights_out_by_in:
             gradients = [tf.transpose(gradients[0]), gradients[1]]
+        assert (positive is None) == (model == "central")  # the central layer has no synapse measure
         positive = tf.zeros(0) if positive is None else positive
     with tf.Session(graph=graph.graph) as session:
         session.run(graph.init)
@@ -142,8 +146,6 @@ def test_active_first_layer_equals_the_blog_layer_in_value_and_gradient(model):
     assert np.count_nonzero(gradients[0]) > 0
     if model == "multi":
         np.testing.assert_allclose(positive, np.mean(weights * image > 0, axis=1), rtol=1e-6)
-    else:
-        assert positive.size == 0  # the central layer has no synapse measure
 
 
 # SHA-256 of the initial parameters' little-endian float32 bytes, [W_01, b_1, ..., b_3] at seed 21, as

@@ -4,6 +4,7 @@ import os
 
 import nbclient
 import nbformat
+import pytest
 
 from mtneuron import claims
 from tests.helpers import ROOT
@@ -22,6 +23,7 @@ def execute(name, variable, results, monkeypatch):
     return images, "\n".join(output.get("data", {}).get("text/markdown", "") for output in outputs)
 
 
+@pytest.mark.slow
 def test_comparison_notebook_executes(quick_results, monkeypatch):
     images, text = execute("comparison.ipynb", "MTNEURON_RESULTS", quick_results, monkeypatch)
     assert len(images) == 2
@@ -29,6 +31,7 @@ def test_comparison_notebook_executes(quick_results, monkeypatch):
     assert "the blog's better model was" in text
 
 
+@pytest.mark.slow
 def test_claims_notebook_executes(quick_claims, monkeypatch):
     images, text = execute("claims.ipynb", "MTNEURON_CLAIMS_RESULTS", quick_claims[0], monkeypatch)
     assert len(images) == 3 + len(claims.FAMILIES)  # Figures 3 and 2, the grid, one per measurement

@@ -1,4 +1,4 @@
-"""scripts/reproduce_blog.py end to end on a quick configuration, and its option checking."""
+"""scripts/reproduce_blog.py end to end on a quick configuration: records, figures, summary, resume."""
 
 import json
 import os
@@ -29,6 +29,7 @@ def png_size(path):
     return struct.unpack(">II", header[16:24])
 
 
+@pytest.mark.slow
 def test_quick_sweep_writes_records_figures_and_summary(quick_results):
     names = sorted(name for name in os.listdir(quick_results) if name.endswith(".json"))
     assert names == ["run_central_0.001.json", "run_central_0.01.json",
@@ -52,6 +53,7 @@ def test_quick_sweep_writes_records_figures_and_summary(quick_results):
     assert "- engine: %s" % record["engine"] in summary
 
 
+@pytest.mark.slow
 def test_report_compares_with_a_reference_directory(quick_results, tmp_path):
     out = str(tmp_path / "copy")
     shutil.copytree(quick_results, out)
@@ -65,6 +67,7 @@ def test_report_compares_with_a_reference_directory(quick_results, tmp_path):
     assert len(accuracies) == 4 and all(len(set(cell.split(" / "))) == 1 for cell in accuracies)  # same runs
 
 
+@pytest.mark.slow
 def test_rerun_skips_complete_runs_and_redoes_missing_ones(quick_results, tmp_path, mnist_dir):
     out = str(tmp_path / "copy")
     shutil.copytree(quick_results, out)
@@ -80,13 +83,14 @@ def test_rerun_skips_complete_runs_and_redoes_missing_ones(quick_results, tmp_pa
     assert "skipping 4 complete run(s)" in again.stdout and "training" not in again.stdout
 
 
+@pytest.mark.slow
 def test_records_from_other_settings_are_refused_unless_forced(quick_results, tmp_path, mnist_dir):
     out = str(tmp_path / "copy")
     shutil.copytree(quick_results, out)
     args = QUICK_ARGS + ["--out", out, "--test-examples", "50", "--models", "multi",
                          "--learning-rates", "0.01"]
     refused = run_script(args, mnist_dir)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "--force" in refused.stderr
     forced = run_script(args + ["--force"], mnist_dir)
     assert forced.returncode == 0, forced.stderr
@@ -94,24 +98,7 @@ def test_records_from_other_settings_are_refused_unless_forced(quick_results, tm
         assert json.load(stream)["test_examples"] == 50
 
 
-@pytest.mark.parametrize("option", [
-    ["--learning-rates", "0"], ["--learning-rates", "-0.1"], ["--learning-rates", "fast"],
-    ["--models", "dendritic"], ["--epochs", "0"], ["--examples-per-epoch", "55001"],
-    ["--test-examples", "0"], ["--jobs", "0"], ["--engine", "magic"], ["--no-such-option"],
-])
-def test_invalid_options_get_one_line_and_exit_code_2(option, tmp_path):
-    result = run_script(option + ["--out", str(tmp_path)], None)
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "error:" in result.stderr
-    assert not os.listdir(str(tmp_path))
-
-
-def test_missing_data_gets_one_line_naming_the_file(tmp_path):
-    result = run_script(["--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")], None)
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1 and "train-images-idx3-ubyte" in result.stderr
-
-
+@pytest.mark.slow
 def test_help_lists_every_option():
     result = run_script(["--help"], None)
     assert result.returncode == 0
@@ -120,6 +107,7 @@ def test_help_lists_every_option():
         assert option in result.stdout
 
 
+@pytest.mark.slow
 def test_help_and_records_work_without_tensorflow_and_layers_say_how_to_install():
     code = BLOCK_TENSORFLOW + (
         "sys.argv = ['reproduce_blog.py', '--help']\n"
@@ -139,6 +127,7 @@ def test_help_and_records_work_without_tensorflow_and_layers_say_how_to_install(
     assert error.count("\n") == 1 and "pip install 'mtneuron[cpu]'" in error
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("mtneuron-reproduce-blog") is None, reason="package not installed")
 def test_console_command_is_installed():
     result = subprocess.run(["mtneuron-reproduce-blog", "--help"], capture_output=True, text=True)
@@ -151,6 +140,7 @@ def test_script_is_thin():
     assert len(code) <= 5
 
 
+@pytest.mark.slow
 def test_reference_defaults_to_a_faithful_subdirectory_and_a_missing_one_is_an_error(quick_results, tmp_path):
     out = str(tmp_path / "copy")
     shutil.copytree(quick_results, out)
@@ -164,4 +154,4 @@ def test_reference_defaults_to_a_faithful_subdirectory_and_a_missing_one_is_an_e
         assert "## Against the runs in `%s`, `%s`\n" % (
             os.path.join(out, "tf1.15", "faithful"), os.path.join(out, "faithful")) in stream.read()
     missing = run_script(["--report-only", "--out", out, "--reference", str(tmp_path / "none")], None)
-    assert missing.returncode == 1 and missing.stderr.count("\n") == 1
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1

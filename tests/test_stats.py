@@ -1,39 +1,14 @@
-"""Tests for mtneuron.stats: paired tests, TOST, pairing of records, curve agreement, the report."""
+"""Tests for mtneuron.stats: paired tests, TOST, verdicts, final-epoch means, point-by-point tests."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
 from mtneuron import stats
-
-SEEDS = (1, 2, 3, 4, 5)
-MODELS = ("multi", "central")
-
-
-def make_run(model, seed, engine, shift=0.0, noise=0.0, learning_rate=0.001, n_points=10, n_epochs=2):
-    """A synthetic record: curves set by model and seed, plus ``shift`` and ``noise`` seeded by ``engine``."""
-    base = np.random.RandomState(seed * 7 + len(model))
-    rng = np.random.RandomState(seed * 1000 + len(engine) * 10 + len(model))
-    steps = np.arange(1, n_points + 1)
-    accuracies = 1 - 0.5 / steps + 0.01 * base.randn(n_points) + shift + noise * rng.randn(n_points)
-    losses = 2.0 / steps ** 2 * np.exp(0.05 * base.randn(n_points))
-    losses = losses * 10 ** (shift + noise * rng.randn(n_points))
-    return {
-        "model": model, "learning_rate": learning_rate, "seed": seed, "engine": engine,
-        "accuracy": float(0.97 + 0.003 * base.randn() + shift + noise * rng.randn()),
-        "losses": [float(value) for value in losses], "accuracies": [float(value) for value in accuracies],
-        "n_epochs": n_epochs, "diverged": False,
-    }
-
-
-def make_runs(engine, **kwargs):
-    return [make_run(model, seed, engine, **kwargs) for model in MODELS for seed in SEEDS]
-
-
-def pairs_of(reference_runs, candidate_runs):
-    return stats.pair_records(reference_runs, candidate_runs)
 
 
 def test_identical_samples_are_indistinguishable():
@@ -105,7 +80,6 @@ def test_tost_p_by_hand():
     p_lower = 1 - scipy_stats.t.cdf((mean + margin) / se, n - 1)
     p_upper = scipy_stats.t.cdf((mean - margin) / se, n - 1)
     assert result["tost_p"] == pytest.approx(max(p_lower, p_upper), rel=1e-9)
-    assert p_upper > p_lower  # the mean is positive, so the upper bound is the binding one
     # Equivalence at 5% by TOST is the same as the 90% CI lying inside (-margin, margin).
     ci90 = scipy_stats.t.interval(0.90, n - 1, loc=mean, scale=se)
     assert (result["tost_p"] < 0.05) == (-margin < ci90[0] and ci90[1] < margin)
@@ -139,107 +113,6 @@ def test_final_epoch_mean():
     assert stats.final_epoch_mean([5.0], 4) == 5.0
 
 
-def test_pair_records_sorts_and_matches():
-    reference = [make_run(m, s, "exact") for m, s in [("multi", 2), ("central", 1), ("multi", 1)]]
-    candidate = [make_run(m, s, "fast") for m, s in [("multi", 1), ("multi", 2), ("central", 1)]]
-    pairs = stats.pair_records(reference, candidate)
-    keys = [key for key, _ref, _cand in pairs]
-    assert keys == [("central", 0.001, 1), ("multi", 0.001, 1), ("multi", 0.001, 2)]
-    for key, ref, cand in pairs:
-        assert (ref["engine"], cand["engine"]) == ("exact", "fast")
-        assert stats.run_key(ref) == stats.run_key(cand) == key
-
-
-def test_pair_records_mismatch_raises_one_line():
-    reference = [make_run("multi", 1, "exact"), make_run("multi", 2, "exact")]
-    candidate = [make_run("multi", 1, "fast"), make_run("central", 3, "fast")]
-    with pytest.raises(ValueError) as error:
-        stats.pair_records(reference, candidate)
-    message = str(error.value)
-    assert "\n" not in message
-    assert "multi/lr=0.001/seed=2" in message and "central/lr=0.001/seed=3" in message
-    assert "multi/lr=0.001/seed=1" not in message
-
-
-def test_pair_records_duplicate_raises():
-    with pytest.raises(ValueError, match="twice"):
-        stats.pair_records([make_run("multi", 1, "exact")] * 2, [make_run("multi", 1, "fast")])
-
-
-@pytest.mark.parametrize("key", ["accuracies", "losses"])
-def test_curve_agreement_identical_curves(key):
-    pairs = pairs_of(make_runs("exact"), make_runs("exact"))
-    result = stats.curve_agreement(pairs, key)
-    assert result["points"] == 2 * 10 and result["pairs"] == 10
-    assert result["fraction_p_below_0.05"] == 0.0
-    assert result["max_abs_mean_difference"] == 0.0
-    assert result["median_seed_sd"] > 0
-
-
-def test_curve_agreement_large_shift():
-    pairs = pairs_of(make_runs("exact"), make_runs("fast", shift=0.5, noise=0.01))
-    accuracies = stats.curve_agreement(pairs, "accuracies")
-    losses = stats.curve_agreement(pairs, "losses")
-    for result in (accuracies, losses):
-        assert result["points"] == 20
-        assert result["fraction_p_below_0.05"] >= 0.9
-        assert result["max_abs_mean_difference"] == pytest.approx(0.5, abs=0.05)
-    assert losses["scale"] == "log10"
-
-
-def test_curve_agreement_skips_points_with_few_finite_pairs():
-    reference, candidate = make_runs("exact"), make_runs("fast")
-    for run in reference[:3]:  # three of the five "multi" seeds lose their first point
-        run["losses"][0] = None
-    candidate[0]["losses"][1] = float("inf")  # not finite in log10 either
-    result = stats.curve_agreement(pairs_of(reference, candidate), "losses")
-    assert result["points"] == 20 - 1
-    with pytest.raises(ValueError):
-        stats.curve_agreement(pairs_of(reference, candidate), "accuracy")
-
-
-def test_engine_equivalence_and_markdown_indistinguishable():
-    result = stats.engine_equivalence(make_runs("exact"), make_runs("fast", noise=0.0005))
-    assert result["pairs"] == 10
-    assert result["cells"] == [("central", 0.001), ("multi", 0.001)]
-    assert result["seeds"] == list(SEEDS)
-    assert result["engines"] == {"reference": ["exact"], "candidate": ["fast"]}
-    for name in ("test_accuracy", "final_train_accuracy", "final_train_log10_loss"):
-        assert result[name]["n"] == 10 and result[name]["verdict"] == "indistinguishable", name
-    assert result["test_accuracy"]["margin"] == 0.01 and result["final_train_log10_loss"]["margin"] == 0.05
-    assert result["accuracy_curves"]["points"] == 20 and result["loss_curves"]["points"] == 20
-    assert len(result["per_cell"]) == 2 and result["per_cell"][0]["model"] == "central"
-    assert result["per_cell"][0]["reference_mean"] == pytest.approx(
-        np.mean([run["accuracy"] for run in make_runs("exact") if run["model"] == "central"]))
-    assert result["verdict"] == "indistinguishable"
-    text = stats.equivalence_markdown(result)
-    assert "| quantity | n | mean difference | 95% CI | t-test p | Wilcoxon p | TOST p | verdict |" in text
-    assert "| model | learning rate |" in text
-    assert "**Overall verdict: indistinguishable**" in text
-    assert "`exact`" in text and "`fast`" in text
-    assert "Wilcoxon signed-rank" in text and "TOST" in text and "±0.01" in text and "±0.05" in text
-    tables = [block.splitlines() for block in text.split("\n\n") if block.startswith("|")]
-    assert [len(table) for table in tables] == [2 + 3, 2 + 2, 2 + 2]
-    for table in tables:  # well-formed: every row has the header's number of cells (no stray "|")
-        assert len({line.count("|") for line in table}) == 1, table
-
-
-def test_engine_equivalence_different_engine():
-    result = stats.engine_equivalence(make_runs("exact"), make_runs("fast", shift=0.05, noise=0.001))
-    assert result["test_accuracy"]["verdict"] == "different"
-    assert result["verdict"] == "different"
-    text = stats.equivalence_markdown(result)
-    assert "**Overall verdict: different**" in text
-
-
-def test_stats_does_not_import_tensorflow():
-    import subprocess
-    import sys
-    code = "import sys, mtneuron.stats; print('tensorflow' in sys.modules)"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert output.strip() == "False"
-
-
 def test_a_tiny_detectable_difference_inside_the_margin_is_equivalent():
     reference = np.random.RandomState(3).rand(20)
     candidate = reference + 1e-3 + np.random.RandomState(4).rand(20) * 1e-4
@@ -247,3 +120,52 @@ def test_a_tiny_detectable_difference_inside_the_margin_is_equivalent():
     assert result["t_p"] < 0.05 and result["tost_p"] < 0.05 and result["verdict"] == "equivalent"
     assert stats.overall_verdict(["indistinguishable", "equivalent"]) == "equivalent"
     assert stats.overall_verdict(["equivalent", "inconclusive"]) == "inconclusive"
+
+
+def test_floats_and_log10_turn_nulls_and_non_positive_values_into_nan():
+    assert np.isnan(stats.floats([1.0, None])[1]) and stats.floats([2]).dtype == float
+    assert stats.log10(100.0) == 2.0
+    assert all(math.isnan(stats.log10(value)) for value in (0.0, -1.0, None, math.inf, math.nan))
+
+
+def test_paired_points_tests_each_column_over_its_finite_rows():
+    rng = np.random.RandomState(0)
+    reference = rng.randn(6, 4)
+    candidate = reference + np.array([0.0, 5.0, 0.0, 0.0]) + 0.01 * rng.randn(6, 4)
+    candidate[:4, 2] = np.nan  # only 2 finite pairs left: skipped
+    tested = stats.paired_points(reference, candidate, min_pairs=3)
+    assert len(tested) == 3
+    (p_same, mean_same, sd_same), (p_shift, mean_shift, _), _ = tested
+    expected = scipy_stats.ttest_rel(candidate[:, 0], reference[:, 0]).pvalue
+    assert p_same == pytest.approx(float(expected), rel=1e-10) and p_shift < 1e-10
+    assert mean_shift == pytest.approx(5.0, abs=0.02) and abs(mean_same) < 0.02
+    assert sd_same == pytest.approx(reference[:, 0].std(ddof=1))
+
+
+def test_paired_points_of_equal_columns_have_p_one():
+    curves = np.arange(12.0).reshape(3, 4)
+    assert [p for p, _mean, _sd in stats.paired_points(curves, curves.copy())] == [1.0] * 4
+
+
+@pytest.mark.slow
+def test_stats_does_not_import_tensorflow():
+    code = "import sys, mtneuron.stats; print('tensorflow' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "False"
+
+
+def test_describe_and_place():
+    summary = stats.describe([1.0, 2.0, 3.0, None])
+    assert [summary[key] for key in ("n", "mean", "sd", "min", "max")] == [3, 2.0, 1.0, 1.0, 3.0]
+    assert summary["ci95"] == pytest.approx((2 - 4.302653 / math.sqrt(3), 2 + 4.302653 / math.sqrt(3)))
+    single = stats.describe([0.5])
+    assert single["n"] == 1 and math.isnan(single["sd"]) and math.isnan(single["ci95"][0])
+    assert stats.place(0.0, [1, 2, 3])["text"].startswith("below all 3")
+    assert stats.place(9.0, [1, 2, 3])["text"].startswith("above all 3")
+    inside = stats.place(2.0, [1, 2, 3])
+    assert inside["percentile"] == 50.0 and "inside the 95% CI" in inside["text"]
+
+
+def test_compare_models_names_the_better_model_only_when_the_test_says_so():
+    assert stats.compare_models([0.1, 0.2, 0.15, 0.12], [0.9, 0.91, 0.88, 0.9])["better"] == "multi"
+    assert stats.compare_models([0.5, 0.6, 0.4, 0.55], [0.52, 0.58, 0.41, 0.56])["better"] is None

@@ -1,4 +1,4 @@
-"""Sweep backends: Ray tasks write the same records as worker processes; option and install errors."""
+"""Sweep backends: Ray tasks write the same records as worker processes; planning; failed runs."""
 
 import json
 import os
@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from mtneuron import cli, sweep
-from tests.helpers import QUICK_ARGS, ROOT, FailingSpec, UnpicklableError, run_script
+from mtneuron import sweep
+from mtneuron.records import RecordError, RunSpec
+from tests.helpers import QUICK_ARGS, ROOT, UnpicklableError, fail_to_train, fake_record, run_script
 
 NUMBERS = ("losses", "accuracies", "accuracy", "train_accuracy", "measurements", "steps", "threads")
 
@@ -25,6 +26,7 @@ def load_records(directory):
     return records
 
 
+@pytest.mark.slow
 def test_ray_backend_writes_the_records_worker_processes_write(quick_results, tmp_path, mnist_dir):
     pytest.importorskip("ray", reason="Ray is not installed: pip install 'mtneuron[ray]'")
     out = str(tmp_path / "ray")
@@ -37,25 +39,7 @@ def test_ray_backend_writes_the_records_worker_processes_write(quick_results, tm
         assert {key: record[key] for key in NUMBERS} == {key: processes[name][key] for key in NUMBERS}
 
 
-def test_address_without_the_ray_backend_is_a_one_line_error(tmp_path, capsys):
-    with pytest.raises(SystemExit) as stopped:
-        cli.reproduce_blog(["--address", "auto", "--out", str(tmp_path)])
-    assert stopped.value.code == 2
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1 and "--address needs --backend ray" in error
-    assert not os.listdir(str(tmp_path))
-
-
-def test_missing_ray_is_a_one_line_install_hint(tiny_mnist, tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "ray", None)  # makes `import ray` fail
-    out = str(tmp_path / "out")
-    code = cli.reproduce_blog(["--backend", "ray", "--data-dir", tiny_mnist.directory, "--out", out])
-    assert code == 1
-    error = capsys.readouterr().err
-    assert error.count("\n") == 1 and 'pip install "mtneuron[ray]"' in error
-    assert not os.listdir(out)
-
-
+@pytest.mark.slow
 def test_sweep_and_cli_import_neither_ray_nor_tensorflow():
     code = ("import sys\nfrom mtneuron import cli, sweep\n"
             "print(sorted(name for name in ('ray', 'tensorflow') if name in sys.modules))")
@@ -86,6 +70,7 @@ def _alive(pid):
         return False
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc to find the workers")
 def test_workers_end_when_their_sweep_is_killed(mnist_dir, tmp_path):
     args = QUICK_ARGS + ["--epochs", "50", "--jobs", "2", "--out", str(tmp_path / "killed")]
@@ -110,13 +95,14 @@ def test_workers_end_when_their_sweep_is_killed(mnist_dir, tmp_path):
             os.kill(pid, 9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend, jobs", [("processes", 1), ("processes", 2), ("ray", 2)])
 def test_a_failed_run_reaches_the_parent_as_one_line_naming_it(backend, jobs, mnist_dir, tmp_path):
     if backend == "ray":
         pytest.importorskip("ray", reason="Ray is not installed: pip install 'mtneuron[ray]'")
-    specs = [FailingSpec(model=model, learning_rate=0.001) for model in ("central", "multi")]
+    specs = [RunSpec(model=model, learning_rate=0.001) for model in ("central", "multi")]
     with pytest.raises(sweep.RunError) as failed:
-        sweep.run_sweep(specs, str(tmp_path / "out"), data_dir=mnist_dir, jobs=jobs,
+        sweep.run_sweep(specs, str(tmp_path / "out"), fail_to_train, data_dir=mnist_dir, jobs=jobs,
                         progress=False, backend=backend)
     message = str(failed.value)
     assert "\n" not in message and "details" not in message
@@ -126,8 +112,64 @@ def test_a_failed_run_reaches_the_parent_as_one_line_naming_it(backend, jobs, mn
 
 
 def test_run_error_is_one_picklable_line_from_any_error():
-    spec = FailingSpec(model="multi", learning_rate=0.01, seed=3)
+    spec = RunSpec(model="multi", learning_rate=0.01, seed=3)
     error = sweep.run_error(spec, UnpicklableError("\n  first line  \nsecond"))
     assert str(pickle.loads(pickle.dumps(error))) == (
         "run_multi_0.01_seed3 failed: UnpicklableError: first line")
     assert str(sweep.run_error(spec, ValueError())) == "run_multi_0.01_seed3 failed: ValueError: no message"
+
+
+def test_expand_orders_runs_by_seed_then_rate_then_model():
+    specs = sweep.expand(("central", "multi"), (0.01, 0.001, 0.01), seeds=(2, 1), n_epochs=1)
+    assert [(spec.seed, spec.learning_rate, spec.model) for spec in specs] == [
+        (2, 0.001, "central"), (2, 0.001, "multi"), (2, 0.01, "central"), (2, 0.01, "multi"),
+        (1, 0.001, "central"), (1, 0.001, "multi"), (1, 0.01, "central"), (1, 0.01, "multi")]
+    assert {spec.n_epochs for spec in specs} == {1}
+
+
+def _write(path, payload):
+    with open(path, "w") as stream:
+        stream.write(payload if isinstance(payload, str) else json.dumps(payload))
+
+
+def test_plan_skips_complete_runs_and_refuses_what_it_would_overwrite(tmp_path):
+    record = fake_record("multi", 0.01, 21, 0.9)
+    spec = RunSpec.from_dict(record["spec"])
+    other = RunSpec(model="multi", learning_rate=0.01, engine="faithful")
+    _write(str(tmp_path / spec.filename), record)
+    assert sweep.plan([spec], str(tmp_path)) == ([], [record])
+    with pytest.raises(RecordError, match=r"made with other settings \(engine fast -> faithful\).*--force"):
+        sweep.plan([other], str(tmp_path))
+    assert sweep.plan([spec, other], str(tmp_path), force=True) == ([spec, other], [])
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", json.dumps({"status": "running"})])
+def test_plan_never_overwrites_an_unreadable_record_silently(tmp_path, content):
+    spec = RunSpec(model="central", learning_rate=0.001)
+    _write(str(tmp_path / spec.filename), content)
+    with pytest.raises(RecordError, match="is not a complete run record: choose another --out or pass"):
+        sweep.plan([spec], str(tmp_path))
+    assert sweep.plan([spec], str(tmp_path), force=True) == ([spec], [])
+
+
+def test_run_sweep_calls_the_trainer_with_one_signature_and_writes_records(mnist_dir, tmp_path):
+    specs = [RunSpec(model=model, learning_rate=0.001, n_epochs=1) for model in ("central", "multi")]
+    written = sweep.run_sweep(specs, str(tmp_path / "out"), record_context, data_dir=mnist_dir,
+                              threads=3, progress=False, extra={"command": "test"})
+    assert [record["model"] for record in written] == ["central", "multi"]
+    for spec, record in zip(specs, written):
+        with open(str(tmp_path / "out" / spec.filename)) as stream:
+            assert json.load(stream) == record
+        assert record["context"] == {"threads": 3, "progress": False, "position": 0,
+                                     "tensorboard_dir": str(tmp_path / "out" / "tensorboard" / spec.name),
+                                     "checkpoint_dir": str(tmp_path / "out" / "checkpoints" / spec.name)}
+        assert record["command"] == "test" and record["train_examples"] == 55000
+    assert sorted(os.listdir(str(tmp_path / "out"))) == sorted(spec.filename for spec in specs)
+
+
+def record_context(spec, datasets, context):
+    """A trainer that trains nothing: its record holds what it was called with."""
+    import dataclasses
+
+    return dict(fake_record(spec.model, spec.learning_rate, spec.seed, 0.5),
+                context=dataclasses.asdict(context), train_examples=datasets.train.num_examples)

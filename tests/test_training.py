@@ -1,50 +1,66 @@
-"""The faithful loop: records, determinism, divergence, TensorBoard scalars."""
+"""Training runs: records of every engine, determinism, divergence, the XLA fallback, TensorBoard."""
 
 import json
 import os
 
 import numpy as np
+import pytest
 
-from mtneuron import records
-from mtneuron.records import RunSpec
+from mtneuron import engine, records, training
+from mtneuron.records import RunContext, RunSpec
 from mtneuron.tf1 import tf
-from mtneuron.training import train
+from mtneuron.training import make_trainer, train
 from tests.helpers import synthetic_datasets as datasets
 
 SPEC = RunSpec(model="multi", learning_rate=0.001, n_epochs=2, n_examples=60, average_every=20,
-               test_examples=30, hidden_sizes=(12, 6))
+               test_examples=30, hidden_sizes=(12, 6), engine="faithful")
+QUIET = RunContext(threads=1, progress=False)
+needs_xla = pytest.mark.skipif(not engine.xla_available(training.session_config(1)),
+                               reason="this TensorFlow build has no XLA")
+ENGINES = ["faithful", "exact", pytest.param("fast", marks=needs_xla)]
+MEASURES = ["synapses_positive_1", "units_nonzero_1", "units_positive_1", "synapses_positive_2",
+            "units_nonzero_2", "units_positive_2", "gradient_nonzero_W_01", "gradient_nonzero_W_12",
+            "gradient_nonzero_W_23"]
+
+
+def with_engine(engine_name, **settings):
+    return RunSpec(**dict(SPEC.to_dict(), engine=engine_name, **settings))
 
 
 def test_record_has_the_blog_keys_and_metadata(tmp_path):
-    record = train(SPEC, datasets(), threads=1, progress=False)
+    record = train(SPEC, datasets(), QUIET)
     assert [record[key] for key in ("n_examples", "n_epochs", "learning_rate")] == [60, 2, 0.001]
     assert len(record["losses"]) == len(record["accuracies"]) == 6
-    assert record["steps"] == 120 and not record["diverged"]
-    assert 0.0 <= record["accuracy"] <= 1.0
+    assert record["steps"] == 120 and not record["diverged"] and record["engine"] == "faithful"
     assert record["model"] == "multi" and record["seed"] == 21 and record["hidden_sizes"] == [12, 6]
     assert record["tensorflow_version"] == tf.version.VERSION and record["python_version"]
-    assert record["wall_time_s"] > 0 and record["examples_per_second"] > 0
+    assert record["wall_time_s"] > 0 and record["examples_per_second"] > 0 and record["threads"] == 1
     assert records.is_complete(record) and records.spec_of(record) == SPEC
     path = str(tmp_path / "run.json")
     records.write_json(path, record)
     assert records.read_json(path)["losses"] == record["losses"]
 
 
-def test_same_spec_gives_identical_curves():
-    first = train(SPEC, datasets(), threads=1, progress=False)
-    second = train(SPEC, datasets(), threads=2, progress=False)
+def test_same_spec_gives_identical_curves_with_any_threads():
+    first = train(SPEC, datasets(), QUIET)
+    second = train(SPEC, datasets(), RunContext(threads=2, progress=False))
     assert first["losses"] == second["losses"] and first["accuracy"] == second["accuracy"]
 
 
-def test_central_model_trains_on_the_same_record_layout():
-    spec = RunSpec(**dict(SPEC.to_dict(), model="central", hidden_sizes=(12, 6)))
-    record = train(spec, datasets(), threads=1, progress=False)
-    assert record["model"] == "central" and len(record["losses"]) == 6
+def test_exact_engine_records_the_faithful_curves():
+    faithful, exact = (train(with_engine(name), datasets(n=50), QUIET) for name in ("faithful", "exact"))
+    assert exact["engine"] == "exact" and len(exact["losses"]) == 6
+    for key in ("losses", "accuracies", "steps", "measurements"):
+        assert faithful[key] == exact[key]
+    for key in ("accuracy", "train_accuracy"):  # the faithful loop sums float32 accuracies
+        assert np.float32(faithful[key]) == np.float32(exact[key])
 
 
-def test_non_finite_loss_marks_the_run_diverged_without_crashing(tmp_path):
-    record = train(SPEC, datasets(poison=True), threads=1, progress=False)
-    assert record["diverged"] and record["steps"] == 1
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_non_finite_loss_marks_the_run_diverged_without_crashing(engine_name, tmp_path):
+    record = train(with_engine(engine_name), datasets(poison=True), QUIET)
+    assert record["diverged"] and record["steps"] == 1 and record["engine"] == engine_name
+    assert list(record["measurements"]) == MEASURES  # in the order the records keep them
     assert len(record["losses"]) == 1 and not np.isfinite(record["losses"][0])
     path = str(tmp_path / "run.json")
     records.write_json(path, record)
@@ -52,9 +68,22 @@ def test_non_finite_loss_marks_the_run_diverged_without_crashing(tmp_path):
         assert json.load(stream)["losses"] == [None]  # strict JSON: NaN is written as null
 
 
+def test_make_trainer_gives_each_engine_its_trainer_and_fast_falls_back_without_xla(monkeypatch, capsys):
+    for engine_name, expected in (("faithful", training.FaithfulTrainer), ("exact", engine.ExactTrainer)):
+        trainer = make_trainer(with_engine(engine_name), datasets(), threads=1)
+        trainer.close()
+        assert type(trainer) is expected and trainer.engine == engine_name
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(engine, "xla_available", lambda config=None: False)
+    record = train(with_engine("fast"), datasets(), QUIET)
+    assert record["engine"] == "exact" and record["spec"]["engine"] == "fast"
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "falls back to exact" in error
+
+
 def test_tensorboard_scalars_are_written(tmp_path):
     directory = str(tmp_path / "tb")
-    record = train(SPEC, datasets(), threads=1, progress=False, tensorboard_dir=directory)
+    record = train(SPEC, datasets(), RunContext(threads=1, progress=False, tensorboard_dir=directory))
     tags = {}
     for name in os.listdir(directory):
         for event in tf.train.summary_iterator(os.path.join(directory, name)):
