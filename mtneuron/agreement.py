@@ -16,7 +16,7 @@ from mtneuron import blog
 from mtneuron.files import write_npz
 from mtneuron.records import RecordError, format_rate
 
-STEPS = (1, 10, 1100)
+STEPS = (1, 10, blog.AVERAGE_EVERY)  # the last: one point of the curves
 
 
 def snapshot(datasets, models=blog.MODELS, learning_rate=blog.LEARNING_RATE, seed=blog.SEED, steps=STEPS):

@@ -1,4 +1,5 @@
-"""Every fact of the blog's experiment, defined once (``../shared/spec/original-facts.md``).
+"""Every fact of the blog's experiment, defined once: "Multi-threshold Neuron Model" (GoDataDriven,
+March 2018) and the notebook its author published with it.
 
 Specs, commands, graphs and reports take their defaults from here, so a fact changes in one
 place. Nothing here imports TensorFlow.
