@@ -1,21 +1,18 @@
-"""Command-line front ends. Every training command reads the same: parse, build specs, sweep, report.
+"""The commands. Every training command reads the same: parse, build specs, sweep, write the report.
 
 Bad input ends in one line naming the fix: exit code 2 for options, paths and records that cannot
-be used, 1 for a run that failed. Option groups are shared between the parsers, not copied.
+be used (the option types and shared groups are in ``arguments``), 1 for a run or write that failed.
 """
 
-import argparse
 import collections
-import math
 import os
-import re
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
 
-from mtneuron import agreement, blog, claims, data, files, records, report, sweep
+from mtneuron import agreement, arguments, blog, claims, data, files, records, report, sweep
 from mtneuron.data import DataError
 from mtneuron.records import RecordError
 from mtneuron.sweep import RunError
@@ -25,195 +22,6 @@ RUN_ERRORS = (RunError, OSError)  # exit code 1: a run or a write that failed
 
 Sweep = collections.namedtuple("Sweep", ["out_dir", "specs", "train"])
 Sweep.__doc__ = """Runs to train into one output directory, with the trainer callable that trains them."""
-
-
-class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (and exit code 2)."""
-
-    def __init__(self, prog, description):
-        super().__init__(prog=prog, description=description,
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-
-    def error(self, message):
-        self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
-
-    def parse_args(self, args=None, namespace=None):
-        """Parse, then check the options that constrain each other."""
-        options = super().parse_args(args, namespace)
-        if getattr(options, "address", None) and options.backend != "ray":
-            self.error("--address needs --backend ray")
-        every = getattr(options, "average_every", None)
-        if every and every > options.epochs * options.examples_per_epoch:
-            self.error("--average-every %d is more than the %d examples of a run: no curve point would be "
-                       "recorded" % (every, options.epochs * options.examples_per_epoch))
-        return options
-
-
-# ---- option types: each refuses what cannot be used, in one line
-
-
-def _number(kind, maximum=None):
-    """A finite number > 0 (at most ``maximum``), parsed with ``kind``."""
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError("%r is not a%s %s" % (
-                text, "n" if kind is int else "", "integer" if kind is int else "number")) from None
-        if not (math.isfinite(value) and value > 0):
-            raise argparse.ArgumentTypeError("%s must be a finite number > 0" % text)
-        if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError("%s must be <= %d" % (text, maximum))
-        return value
-    return parse
-
-
-SEED_LIMIT = 2 ** 31 - 1  # TensorFlow's and numpy's seeds are 32-bit
-
-
-def _seed(text):
-    """One seed: an integer from 0 to 2**31 - 1."""
-    if not re.fullmatch(r"\d+", text.strip()) or int(text) > SEED_LIMIT:
-        raise argparse.ArgumentTypeError("%r is not a seed: pass an integer from 0 to %d"
-                                         % (text, SEED_LIMIT))
-    return int(text)
-
-
-def _seeds(text):
-    """Seeds as ``1-10``, ``1,3,5`` or a mix such as ``1-3,7``."""
-    seeds = []
-    for part in text.split(","):
-        match = re.fullmatch(r"(\d+)(?:-(\d+))?", part.strip())
-        if match is None:
-            raise argparse.ArgumentTypeError("%r is not a list or range of seeds such as 1-5 or 1,3,5" % text)
-        seeds += range(_seed(match.group(1)), _seed(match.group(2) or match.group(1)) + 1)
-    if not seeds:
-        raise argparse.ArgumentTypeError("%r names no seed (a range runs upwards: 1-5)" % text)
-    return seeds
-
-
-def _writable_place(path):
-    """Refuse ``path`` unless it can be written: an existing file we may replace, or a place whose
-    nearest existing ancestor is a writable directory (a result is written beside it, then renamed)."""
-    place = os.path.abspath(path)
-    ancestor = os.path.dirname(place) if os.path.isfile(place) else place
-    while not os.path.exists(ancestor):
-        ancestor = os.path.dirname(ancestor)
-    if not os.path.isdir(ancestor):
-        raise argparse.ArgumentTypeError("%s is inside %s, which is a file: pass a path in a directory"
-                                         % (path, ancestor))
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError("cannot write to %s (permission denied): pass a path you can write"
-                                         % ancestor)
-
-
-def _output_dir(text):
-    """A directory to write results into: absent (it is created) or a writable directory."""
-    if os.path.exists(text) and not os.path.isdir(text):
-        raise argparse.ArgumentTypeError("%s is a file: pass a directory" % text)
-    _writable_place(text)
-    return text
-
-
-def _output_file(text):
-    """A file to write: absent or a writable file, never a directory."""
-    if os.path.isdir(text):
-        raise argparse.ArgumentTypeError("%s is a directory: pass a file name" % text)
-    _writable_place(text)
-    return text
-
-
-def _input_dir(text):
-    """A directory that exists."""
-    if not os.path.isdir(text):
-        raise argparse.ArgumentTypeError("%s is %s: pass an existing directory" % (
-            text, "a file" if os.path.exists(text) else "missing"))
-    return text
-
-
-def _interpreter(text):
-    """A Python interpreter that exists and can be executed."""
-    if not (os.path.isfile(text) and os.access(text, os.X_OK)):
-        raise argparse.ArgumentTypeError("%s is not an executable file: pass a Python interpreter, e.g. "
-                                         ".venv37/bin/python" % text)
-    return text
-
-
-# ---- option groups, shared between the parsers
-
-
-def _run_options(parser, learning_rates):
-    """What a blog run is: learning rates, models, epochs, examples, curve points, sizes."""
-    group = parser.add_argument_group("runs")
-    group.add_argument("--learning-rates", nargs="+", type=_number(float), default=list(learning_rates),
-                       metavar="RATE", help="learning rates to sweep")
-    group.add_argument("--models", nargs="+", choices=blog.MODELS, default=list(blog.MODELS),
-                       help="neuron models to train")
-    group.add_argument("--epochs", type=_number(int), default=blog.EPOCHS, help="epochs per run")
-    _examples_option(group)
-    group.add_argument("--average-every", type=_number(int), metavar="N",
-                       help="examples per point of the curves [default: examples per epoch // %d, %d as in "
-                            "the blog]" % (blog.POINTS_PER_EPOCH, blog.AVERAGE_EVERY))
-    group.add_argument("--test-examples", type=_number(int, blog.TEST_EXAMPLES), default=blog.TEST_EXAMPLES,
-                       metavar="N", help="test examples to evaluate (the first N)")
-    group.add_argument("--hidden-sizes", nargs="+", type=_number(int), default=list(blog.HIDDEN_SIZES),
-                       metavar="UNITS", help="units per hidden layer")
-
-
-def _examples_option(group):
-    group.add_argument("--examples-per-epoch", type=_number(int, blog.TRAIN_EXAMPLES),
-                       default=blog.TRAIN_EXAMPLES, metavar="N",
-                       help="training examples per epoch (fewer for a quick run)")
-
-
-def _engine_option(parser):
-    parser.add_argument("--engine", choices=blog.ENGINES, default=blog.DEFAULT_ENGINE,
-                        help="faithful: the blog's loop, one session.run per example; exact: the "
-                             "same updates in a tf.while_loop, bit-identical; fast: the loop compiled "
-                             "with XLA (sums may be reordered)")
-
-
-def _data_option(parser):
-    parser.add_argument("--data-dir", type=_input_dir, metavar="DIR",
-                        help="directory with the MNIST IDX files (.gz or raw) [default: $%s, else a user "
-                             "cache filled by download]" % data.DATA_ENV)
-
-
-def _sweep_options(parser):
-    """Where and how runs execute; what to do with records already there."""
-    group = parser.add_argument_group("sweep")
-    group.add_argument("--jobs", type=_number(int), default=os.cpu_count() or 1,
-                       help="runs trained in parallel, one process each")
-    group.add_argument("--threads", type=_number(int), metavar="N",
-                       help="TensorFlow threads per run [default: cores // jobs, at least 1]")
-    group.add_argument("--backend", choices=("processes", "ray"), default="processes",
-                       help="where runs execute: local worker processes, or Ray tasks (needs "
-                            "pip install 'mtneuron[ray]'); the records are the same")
-    group.add_argument("--address", metavar="ADDRESS",
-                       help="with --backend ray, the Ray cluster to run on (auto, ray://host:10001), each "
-                            "run a task of --threads CPUs; its nodes must share --out and --data-dir "
-                            "[default: a local Ray instance of --jobs x --threads CPUs]")
-    group.add_argument("--force", action="store_true",
-                       help="train every run afresh, overwriting the records in the output directory "
-                            "(also those made with other settings or unreadable)")
-    group.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-    _data_option(group)
-
-
-def _outputs(parser, out, report_file=None, what="the records in --out"):
-    """``--out`` (a directory), ``--report`` (a file) if the command writes one, ``--report-only``."""
-    parser.add_argument("--out", type=_output_dir, default=out, metavar="DIR", help="directory for the runs")
-    if report_file is not None:
-        _report_file(parser, "--report", report_file)
-    parser.add_argument("--report-only", action="store_true",
-                        help="train nothing: only redraw the figures and the report from " + what)
-
-
-def _report_file(parser, option, default):
-    """The Markdown report a command writes (a file, never a directory)."""
-    parser.add_argument(option, type=_output_file, default=default, metavar="FILE",
-                        help="Markdown report to write")
-
 
 # ---- the one flow of every training command
 
@@ -327,19 +135,19 @@ def train_blog_run(spec, datasets, context):
 
 
 def reproduce_blog_parser():
-    parser = Parser("reproduce_blog.py", (
+    parser = arguments.Parser("reproduce_blog.py", (
         "Re-run the blog's experiment: central- vs multi-threshold networks (784-251-87-10, batch size 1, "
         "Adam) at several learning rates. Writes run_{model}_{rate}.json per run, Figures 2 and 3 and "
         "summary.md into --out. Runs already complete with the same settings are skipped, so a killed "
         "sweep resumes where it stopped."))
-    _run_options(parser, blog.LEARNING_RATES)
-    parser.add_argument("--seeds", type=_seeds, default=[blog.SEED], metavar="SEEDS",
+    arguments.run_options(parser, blog.LEARNING_RATES)
+    parser.add_argument("--seeds", type=arguments.seeds, default=[blog.SEED], metavar="SEEDS",
                         help="graph (initial weights) and data-order seeds, as a range or list: 1-10, 1,3,5; "
                              "each seed is a run per model and learning rate")
-    _engine_option(parser)
-    _sweep_options(parser)
-    _outputs(parser, "results")
-    parser.add_argument("--reference", nargs="+", type=_input_dir, metavar="DIR",
+    arguments.engine_option(parser)
+    arguments.sweep_options(parser)
+    arguments.outputs(parser, "results")
+    parser.add_argument("--reference", nargs="+", type=arguments.input_dir, metavar="DIR",
                         help="other results directories (e.g. made with --engine faithful, or on TF 1.15) to "
                              "put beside these runs in summary.md [default: those of %s that exist]"
                         % ", ".join("OUT/" + path for path in report.DEFAULT_REFERENCES))
@@ -357,21 +165,22 @@ def reproduce_blog(argv=None):
 
 
 def claims_parser():
-    parser = Parser("claims.py", (
+    parser = arguments.Parser("claims.py", (
         "Test the blog's six claims: both models at the blog's learning rates over --seeds and over a wide "
         "learning-rate grid over --grid-seeds, with per-step sparsity and gradient measurements. Writes the "
         "runs, Figures 2 and 3 (blog rates), the measurement and learning-rate figures into --out and the "
         "verdicts to --report. Finished runs are skipped."))
-    _run_options(parser, blog.LEARNING_RATES)
-    parser.add_argument("--seeds", type=_seeds, default=list(range(1, 11)), metavar="SEEDS",
+    arguments.run_options(parser, blog.LEARNING_RATES)
+    parser.add_argument("--seeds", type=arguments.seeds, default=list(range(1, 11)), metavar="SEEDS",
                         help="seeds at the blog's learning rates (--learning-rates), as a range or list")
-    parser.add_argument("--grid-rates", nargs="+", type=_number(float), default=list(claims.GRID_RATES),
+    parser.add_argument("--grid-rates", nargs="+", type=arguments.number(float),
+                        default=list(claims.GRID_RATES),
                         metavar="RATE", help="the wide learning-rate grid")
-    parser.add_argument("--grid-seeds", type=_seeds, default=list(range(1, 6)), metavar="SEEDS",
+    parser.add_argument("--grid-seeds", type=arguments.seeds, default=list(range(1, 6)), metavar="SEEDS",
                         help="seeds over the grid")
-    _engine_option(parser)
-    _sweep_options(parser)
-    _outputs(parser, "results/claims", "results/claims.md")
+    arguments.engine_option(parser)
+    arguments.sweep_options(parser)
+    arguments.outputs(parser, "results/claims", "results/claims.md")
     return parser
 
 
@@ -387,21 +196,21 @@ def claims_study(argv=None):
 
 
 def engine_equivalence_parser():
-    parser = Parser("engine_equivalence.py", (
+    parser = arguments.Parser("engine_equivalence.py", (
         "Train the same runs with two engines over several seeds and test whether their test accuracies and "
         "curves are statistically indistinguishable (paired t-test, Wilcoxon signed-rank, TOST equivalence). "
         "Runs go to --out/<engine>/, the report to --report."))
-    _run_options(parser, (0.001, 0.005))
-    parser.add_argument("--seeds", type=_seeds, default=list(range(1, 6)), metavar="SEEDS",
+    arguments.run_options(parser, (0.001, 0.005))
+    parser.add_argument("--seeds", type=arguments.seeds, default=list(range(1, 6)), metavar="SEEDS",
                         help="seeds, as a range or list: 1-5, 1,3,5")
     parser.add_argument("--engines", nargs=2, choices=blog.ENGINES, default=["exact", "fast"],
                         metavar=("REFERENCE", "CANDIDATE"), help="the two engines to compare")
-    parser.add_argument("--accuracy-margin", type=_number(float), default=0.01,
+    parser.add_argument("--accuracy-margin", type=arguments.number(float), default=0.01,
                         help="equivalence margin for accuracies (TOST)")
-    parser.add_argument("--log-loss-margin", type=_number(float), default=0.05,
+    parser.add_argument("--log-loss-margin", type=arguments.number(float), default=0.05,
                         help="equivalence margin for log10 of the final training loss (TOST)")
-    _sweep_options(parser)
-    _outputs(parser, "results/engine_equivalence", "results/engine_equivalence.md",
+    arguments.sweep_options(parser)
+    arguments.outputs(parser, "results/engine_equivalence", "results/engine_equivalence.md",
              "the records in --out/<engine>/")
     return parser
 
@@ -428,7 +237,7 @@ def engine_equivalence(argv=None):
 
 
 def part2_parser():
-    parser = Parser("part2.py", (
+    parser = arguments.Parser("part2.py", (
         "Part II the blog promised: minibatch training of MLPs and CNNs with multi- or central-threshold "
         "layers, at several batch sizes, with the blog's N(0, 1) init and a scaled (He/Glorot) init. Writes "
         "run_*.json, learning_curves.png and summary.md into --out; complete runs with the same settings are "
@@ -438,15 +247,15 @@ def part2_parser():
                         default=list(part2.ARCHITECTURES))
     parser.add_argument("--kinds", nargs="+", choices=blog.MODELS, default=list(blog.MODELS),
                         help="hidden-layer neuron models")
-    parser.add_argument("--batch-sizes", nargs="+", type=_number(int, blog.TRAIN_EXAMPLES),
+    parser.add_argument("--batch-sizes", nargs="+", type=arguments.number(int, blog.TRAIN_EXAMPLES),
                         default=list(part2.BATCH_SIZES), metavar="N")
     parser.add_argument("--inits", nargs="+", choices=part2.INITS, default=list(part2.INITS))
-    parser.add_argument("--learning-rate", type=_number(float), default=blog.LEARNING_RATE)
-    parser.add_argument("--epochs", type=_number(int), default=part2.EPOCHS, help="epochs per run")
-    _examples_option(parser)
-    parser.add_argument("--seed", type=_seed, default=blog.SEED, help="initial weights and data order")
-    _sweep_options(parser)
-    _outputs(parser, "results/part2")
+    parser.add_argument("--learning-rate", type=arguments.number(float), default=blog.LEARNING_RATE)
+    parser.add_argument("--epochs", type=arguments.number(int), default=part2.EPOCHS, help="epochs per run")
+    arguments.examples_option(parser)
+    arguments.seed_option(parser)
+    arguments.sweep_options(parser)
+    arguments.outputs(parser, "results/part2")
     return parser
 
 
@@ -469,22 +278,22 @@ def part2(argv=None):
 
 
 def benchmark_parser():
-    parser = Parser("benchmark.py", (
+    parser = arguments.Parser("benchmark.py", (
         "Measure examples/s of the training engines side by side in one run, one thread vs all cores vs "
         "parallel runs, and project the full sweep's time; and the batched layers against dense layers. "
         "Prints Markdown and writes it to --out."))
     parser.add_argument("--engines", nargs="+", choices=blog.ENGINES, default=list(blog.ENGINES))
     parser.add_argument("--models", nargs="+", choices=blog.MODELS, default=list(blog.MODELS))
-    parser.add_argument("--repeats", type=_number(int), default=5,
+    parser.add_argument("--repeats", type=arguments.number(int), default=5,
                         help="timed chunks of 1,100 steps per measurement (the fastest counts)")
     parser.add_argument("--parts", nargs="+", choices=("engines", "layers"), default=["engines", "layers"],
                         help="what to measure: the training engines, the batched layers")
-    parser.add_argument("--layer-batches", nargs="+", type=_number(int, 65536), default=[1, 32, 128, 1024],
-                        metavar="N", help="batch sizes for the dense layers")
-    parser.add_argument("--conv-batches", nargs="+", type=_number(int, 4096), default=[32, 128], metavar="N",
-                        help="batch sizes for the convolutions")
-    _data_option(parser)
-    _report_file(parser, "--out", "results/benchmarks.md")
+    parser.add_argument("--layer-batches", nargs="+", type=arguments.number(int, 65536),
+                        default=[1, 32, 128, 1024], metavar="N", help="batch sizes for the dense layers")
+    parser.add_argument("--conv-batches", nargs="+", type=arguments.number(int, 4096), default=[32, 128],
+                        metavar="N", help="batch sizes for the convolutions")
+    arguments.data_option(parser)
+    arguments.report_option(parser, "--out", "results/benchmarks.md")
     return parser
 
 
@@ -509,17 +318,17 @@ def _measure(options, argv):
 
 
 def tf_agreement_parser():
-    parser = Parser("tf_agreement.py", (
+    parser = arguments.Parser("tf_agreement.py", (
         "Compare the faithful loop on two TensorFlows from the same seed, bit for bit: data order, initial "
         "weights, the first example's forward pass and gradients, and the parameters after 1, 10 and 1,100 "
         "steps. Takes a snapshot under this interpreter and under --python (e.g. a Python 3.7 venv with "
         "TensorFlow 1.15), then writes --out (Markdown) and the same numbers as JSON beside it."))
-    parser.add_argument("--python", required=True, type=_interpreter, metavar="INTERPRETER",
+    parser.add_argument("--python", required=True, type=arguments.interpreter, metavar="INTERPRETER",
                         help="the other interpreter, with mtneuron installed (e.g. .venv37/bin/python)")
     parser.add_argument("--models", nargs="+", choices=blog.MODELS, default=list(blog.MODELS))
-    parser.add_argument("--seed", type=_seed, default=blog.SEED, help="initial weights and data order")
-    _data_option(parser)
-    _report_file(parser, "--out", "results/tf_agreement.md")
+    arguments.seed_option(parser)
+    arguments.data_option(parser)
+    arguments.report_option(parser, "--out", "results/tf_agreement.md")
     return parser
 
 

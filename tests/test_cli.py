@@ -1,6 +1,6 @@
-"""The command-line front ends: option types, bad input in one line, the skip line; two short commands."""
+"""The command lines: every class of bad option and path in one line with exit code 2, the skip line, and
+two short commands end to end."""
 
-import argparse
 import json
 import os
 import subprocess
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from mtneuron import cli, engine
+from mtneuron import arguments, cli, engine
 from tests.helpers import ROOT, fake_record
 
 needs_xla = pytest.mark.skipif(not engine.xla_available(), reason="this TensorFlow build has no XLA")
@@ -24,32 +24,6 @@ def exit_code(command, argv):
         return command(argv)
     except SystemExit as stopped:
         return stopped.code
-
-
-@pytest.mark.parametrize("text, seeds", [("1-5", [1, 2, 3, 4, 5]), ("3", [3]), ("1,4,7", [1, 4, 7]),
-                                         ("1-3,9", [1, 2, 3, 9])])
-def test_seed_lists_and_ranges(text, seeds):
-    assert cli._seeds(text) == seeds
-
-
-@pytest.mark.parametrize("text", ["", "a-b", "1-", "x", "-1", "5-2", "4294967296"])
-def test_bad_seed_lists_are_refused(text):
-    with pytest.raises(argparse.ArgumentTypeError):
-        cli._seeds(text)
-
-
-@pytest.mark.parametrize("text", ["0", "-1", "inf", "-inf", "nan", "1e400", "x", ""])
-def test_numbers_must_be_finite_and_positive(text):
-    with pytest.raises(argparse.ArgumentTypeError):
-        cli._number(float)(text)
-
-
-def test_numbers_keep_their_type_and_maximum():
-    assert cli._number(float)("0.005") == 0.005 and cli._number(int, 10)("10") == 10
-    with pytest.raises(argparse.ArgumentTypeError, match="must be <= 10"):
-        cli._number(int, 10)("11")
-    with pytest.raises(argparse.ArgumentTypeError, match="not an integer"):
-        cli._number(int)("1.5")
 
 
 @pytest.fixture
@@ -104,17 +78,11 @@ def test_a_bad_option_or_path_is_one_line_with_exit_code_2_and_writes_nothing(co
         assert stream.read() == "mine\n"
 
 
-def test_existing_output_files_and_directories_are_accepted(places):
-    assert cli._output_file(places["FILE"]) == places["FILE"]
-    assert cli._output_file(places["MISSING"] + "/new/report.md") == places["MISSING"] + "/new/report.md"
-    assert cli._output_dir(places["DIR"]) == places["DIR"] and cli._input_dir(places["DIR"]) == places["DIR"]
-
-
 def test_an_unwritable_output_directory_is_refused(tmp_path, monkeypatch, capsys):
     locked = str(tmp_path / "locked")
     os.mkdir(locked)
     real_access = os.access
-    monkeypatch.setattr(cli.os, "access", lambda path, mode: path != locked and real_access(path, mode))
+    monkeypatch.setattr(arguments.os, "access", lambda path, mode: path != locked and real_access(path, mode))
     commands = ((cli.reproduce_blog, "--out"), (cli.benchmark, "--out"), (cli.claims_study, "--report"))
     for command, option in commands:
         assert exit_code(command, [option, os.path.join(locked, "results")]) == 2
