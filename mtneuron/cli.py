@@ -67,7 +67,7 @@ def _fail(script, error, code):
 
 def _train(planned, options, script, argv):
     """Train the specs of ``planned`` not yet complete in its directory, in worker processes or Ray tasks."""
-    todo, done = sweep.plan(planned.specs, planned.out_dir, force=options.force)
+    todo, done = (list(planned.specs), []) if options.force else sweep.plan(planned.specs, planned.out_dir)
     if done:
         print(_skipping([spec.filename for spec in planned.specs if spec not in todo], planned.out_dir))
     if not todo:

@@ -42,15 +42,12 @@ def expand(models, learning_rates, seeds=(blog.SEED,), **settings):
             for seed, rate, model in itertools.product(seeds, sorted(set(learning_rates)), models)]
 
 
-def plan(specs, out_dir, force=False):
+def plan(specs, out_dir):
     """Split ``specs`` into ``(todo, done)`` by the records already in ``out_dir``.
 
     A complete record made with the same spec is done. A file of the same name that holds another
-    spec's record, or no readable record at all, is refused (it would be overwritten). With ``force``
-    every spec is trained afresh.
+    spec's record, or no readable record at all, is refused: it would be overwritten.
     """
-    if force:
-        return list(specs), []
     todo, done = [], []
     for spec in specs:
         path = os.path.join(out_dir, spec.filename)
