@@ -213,8 +213,10 @@ def test_a_sweep_killed_mid_run_resumes_to_the_records_of_an_uninterrupted_sweep
                              env=dict(os.environ, MTNEURON_DATA=mnist_dir), start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:  # runs go one after the other: kill the sweep once the second one has finished an epoch
+        deadline = time.time() + 300
         while not os.path.exists(os.path.join(out, "checkpoints", "run_multi_0.001", checkpoints.STATE)):
             assert sweep.poll() is None, "the sweep ended before its second run's first checkpoint"
+            assert time.time() < deadline, "no checkpoint of the second run within 5 minutes"
             time.sleep(0.01)
         os.killpg(sweep.pid, signal.SIGKILL)  # the sweep and any process it started
     finally:

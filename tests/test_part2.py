@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from matplotlib.image import imread
 
 from mtneuron import part2, records
 from mtneuron.data import Datasets
@@ -170,4 +171,4 @@ def test_part2_command_on_a_quick_configuration(tmp_path, mnist_dir, monkeypatch
     with open(os.path.join(out, "summary.md")) as stream:
         summary = stream.read()
     assert "| CNN | Multi-threshold | scaled | 32 |" in summary and "is linear" in summary
-    assert os.path.exists(os.path.join(out, "learning_curves.png"))
+    assert imread(os.path.join(out, "learning_curves.png")).shape[:2] == (780, 400)  # 2 networks x 1 batch
