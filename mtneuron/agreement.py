@@ -8,13 +8,13 @@ that differs: the place where the two TensorFlows part.
 """
 
 import platform
-import subprocess
 
 import numpy as np
 
 from mtneuron import blog
 from mtneuron.files import write_npz
-from mtneuron.records import RecordError, format_rate
+from mtneuron.interpreter import call_under
+from mtneuron.records import format_rate
 
 STEPS = (1, 10, blog.AVERAGE_EVERY)  # the last: one point of the curves
 
@@ -32,10 +32,6 @@ def snapshot(datasets, models=blog.MODELS, learning_rate=blog.LEARNING_RATE, see
     return arrays
 
 
-SNAPSHOT_CODE = ("import sys; from mtneuron import agreement; "
-                 "agreement.write_snapshot(sys.argv[1], sys.argv[2] or None, int(sys.argv[3]), sys.argv[4:])")
-
-
 def write_snapshot(path, data_dir, seed, models):
     """Take ``snapshot`` of MNIST from ``data_dir`` (None: the default sources) and write it to ``path``."""
     from mtneuron.data import read_data_sets
@@ -45,15 +41,7 @@ def write_snapshot(path, data_dir, seed, models):
 
 def snapshot_under(python, path, data_dir, seed, models):
     """``snapshot``'s arrays, taken in a fresh ``python`` process (another TensorFlow) through ``path``."""
-    command = [python, "-c", SNAPSHOT_CODE, path, data_dir or "", str(seed)] + list(models)
-    try:
-        finished = subprocess.run(command, capture_output=True, text=True)
-    except OSError as error:
-        raise RecordError("cannot run %s: %s: pass --python a Python interpreter" % (python, error)) from None
-    if finished.returncode != 0:
-        last = (finished.stderr.strip().splitlines() or ["exit code %d" % finished.returncode])[-1]
-        raise RecordError("%s could not take a snapshot (%s): install mtneuron into it, e.g. %s -m pip "
-                          "install -e '.[tf1]'" % (python, last, python))
+    call_under(python, write_snapshot, path=path, data_dir=data_dir, seed=seed, models=list(models))
     with np.load(path) as arrays:
         return {name: arrays[name] for name in arrays.files}
 

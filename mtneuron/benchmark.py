@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from mtneuron import blog
-from mtneuron.markdown import DASH, table
+from mtneuron.markdown import DASH, sweep_seconds, table
 from mtneuron.records import RunSpec
 
 CHUNK = blog.AVERAGE_EVERY  # steps per timed chunk: one point of the curves
@@ -34,7 +34,7 @@ def measure(engine, model, data_dir=None, threads=1, repeats=5):
     try:
         trainer.steps(CHUNK)
         setup = time.time() - started
-        seconds = _timings(lambda: trainer.steps(CHUNK), repeats)
+        seconds = timings(lambda: trainer.steps(CHUNK), repeats)
         rate = CHUNK / min(seconds)  # the least disturbed chunk, as timeit does on a shared machine
         started = time.time()
         trainer.accuracy(datasets.test, blog.TEST_EXAMPLES)
@@ -65,7 +65,7 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
     with tf.Session(graph=graph, config=session_config(threads)) as session:
         session.run(init)
         session.run(update)
-        seconds = _timings(lambda: session.run(update), repeats)
+        seconds = timings(lambda: session.run(update), repeats)
     return {"engine": "Adam alone", "model": model, "threads": threads,
             "examples_per_second": CHUNK / min(seconds),
             "parameters": int(sum(np.prod(shape.as_list()) for shape in shapes))}
@@ -99,7 +99,7 @@ def _adam_alone_update(shapes):
     return tf.group(*[variable.assign(value) for variable, value in zip(state, outputs)])
 
 
-def _timings(function, repeats):
+def timings(function, repeats):
     """Seconds of each of ``repeats`` calls of ``function``."""
     seconds = []
     for _ in range(repeats):
@@ -144,19 +144,37 @@ def projected_sweep_minutes(rates, jobs):
     return seconds / jobs / 60
 
 
-def run(engines=blog.ENGINES, models=blog.MODELS, data_dir=None, repeats=5):
-    """Measure every engine and model three ways and return the Markdown report."""
-    cores = os.cpu_count() or 1
-    started = time.time()
-    single, threaded, parallel = {}, {}, {}
+def engine_measurements(engines=blog.ENGINES, models=blog.MODELS, data_dir=None, repeats=5):
+    """Every engine and model measured three ways (one thread, all cores, one run per core) and the
+    Adam update alone, with this interpreter's versions: JSON-ready, so another TensorFlow's
+    interpreter can measure and hand them back (``interpreter.call_under``)."""
+    from mtneuron.training import environment
+
+    cores, started = os.cpu_count() or 1, time.time()
     measure_in_processes(engines[0], models[0], data_dir, cores, 1, repeats)  # warm-up, not reported
+    measured = {"single": [], "threaded": [], "parallel": []}
     for engine in engines:
         for model in models:
-            single[engine, model] = measure_in_processes(engine, model, data_dir, 1, 1, repeats)[0]
-            threaded[engine, model] = measure_in_processes(engine, model, data_dir, 1, cores, repeats)[0]
-            parallel[engine, model] = measure_in_processes(engine, model, data_dir, cores, 1, repeats)
+            measured["single"].append(measure_in_processes(engine, model, data_dir, 1, 1, repeats)[0])
+            measured["threaded"].append(measure_in_processes(engine, model, data_dir, 1, cores, repeats)[0])
+            measured["parallel"].append(measure_in_processes(engine, model, data_dir, cores, 1, repeats))
     alone = _in_processes(1, measure_adam_alone, models[-1], 1, repeats)[0] if "fast" in engines else None
-    lines = _header(cores, repeats, time.time() - started)
+    return dict(measured, engines=list(engines), models=list(models), cores=cores, repeats=repeats,
+                alone=alone, seconds=time.time() - started, environment=environment())
+
+
+def run(engines=blog.ENGINES, models=blog.MODELS, data_dir=None, repeats=5):
+    """Measure every engine and model three ways and return the Markdown report."""
+    return engine_report(engine_measurements(engines, models, data_dir, repeats))
+
+
+def engine_report(measured):
+    """The Markdown report of ``engine_measurements``: speeds, layouts, projected sweeps, targets."""
+    engines, models, cores = measured["engines"], measured["models"], measured["cores"]
+    keys = [(engine, model) for engine in engines for model in models]
+    single, threaded = dict(zip(keys, measured["single"])), dict(zip(keys, measured["threaded"]))
+    parallel, alone = dict(zip(keys, measured["parallel"])), measured["alone"]
+    lines = _header(measured)
     lines += _speed_table(single, engines, models)
     lines += _layout_table(single, threaded, parallel, cores)
     lines += _projection_table(single, parallel, engines, models, cores)
@@ -164,21 +182,19 @@ def run(engines=blog.ENGINES, models=blog.MODELS, data_dir=None, repeats=5):
     return "\n".join(lines) + "\n"
 
 
-def _header(cores, repeats, seconds):
-    from mtneuron.training import environment
-
-    facts = environment()
-    return ["## Training engines", "",
+def _header(measured):
+    facts, cores = measured["environment"], measured["cores"]
+    return ["## Training engines on TensorFlow %s" % facts["tensorflow_version"], "",
             "Every measurement runs in fresh processes (a process's heap size changes the faithful "
             "loop's speed through garbage collection).",
-            "Measured side by side in one run (%.1f min)." % (seconds / 60),
+            "Measured side by side in one run (%.1f min)." % (measured["seconds"] / 60),
             "Machine: %s, %d cores; TensorFlow %s, Python %s, numpy %s; XLA_FLAGS: `%s`." % (
                 facts["platform"], cores, facts["tensorflow_version"], facts["python_version"],
                 facts["numpy_version"], facts["xla_flags"]), "",
             "Examples/s of the fastest of %d chunks of %d batch-1 Adam steps, after a warm-up chunk "
             "(and one unreported warm-up measurement); test = one evaluation "
             "of the %s test examples; set-up = graph, session and the first chunk (which includes "
-            "XLA compilation)." % (repeats, CHUNK, f"{blog.TEST_EXAMPLES:,}"), ""]
+            "XLA compilation)." % (measured["repeats"], CHUNK, f"{blog.TEST_EXAMPLES:,}"), ""]
 
 
 def _speed_table(single, engines, models):
@@ -286,85 +302,121 @@ def _sweep_target(parallel, models, cores):
     return line + "; the sweeps' `summary.md` files have the measured wall times."
 
 
-LAYER_BATCHES = (1, 32, 128, 1024)
-DENSE_VARIANTS = ("dense", "identity", "non-negative", "general chunked", "naive broadcast")
-CONV_VARIANTS = ("conv2d", "multi-threshold conv2d")
+# ---- both TensorFlows side by side, against the peer: the blog's own loop on TensorFlow 1.15
+
+PEER = ("faithful", 1)  # the blog's loop on the blog's TensorFlow (major version 1)
+FLOOR_TARGET = 1.33  # the sweep engine's cost per example, at most this times the Adam-alone floor's
+PEER_SWEEP_TARGET = 15.0  # the default sweep at least this much faster than the peer's, one run at a time
 
 
-def measure_layer(variant, batch, repeats=20):
-    """Seconds of one forward+backward pass (median) and the extra peak memory it takes, in MiB.
-
-    Runs in its own process (see ``measure_layer_in_process``): the peak resident set size
-    after the passes, minus the one before them, is what the passes needed.
-    """
-    import resource
-
-    from mtneuron import layers
-    from mtneuron.tf1 import tf
-    from mtneuron.training import session_config
-
-    rng = np.random.RandomState(0)
-    graph = tf.Graph()
-    with graph.as_default():
-        if variant in CONV_VARIANTS:
-            inputs = tf.constant(rng.rand(batch, *blog.IMAGE_SHAPE, 1).astype(np.float32))
-            kernel = tf.Variable(rng.randn(5, 5, 1, 32).astype(np.float32))
-            bias = tf.Variable(np.zeros(32, np.float32))
-            if variant == "conv2d":
-                outputs = tf.nn.relu(tf.nn.conv2d(inputs, kernel, [1, 1, 1, 1], "SAME") + bias)
-            else:
-                outputs = layers.multi_threshold_conv2d(inputs, kernel, [1, 1, 1, 1], "SAME", bias)
-        else:
-            values = rng.randn(batch, blog.INPUT_SIZE).astype(np.float32)
-            inputs = tf.constant(np.abs(values) if variant == "non-negative" else values)
-            kernel = tf.Variable(rng.randn(blog.INPUT_SIZE, blog.HIDDEN_SIZES[0]).astype(np.float32))
-            bias = tf.Variable(np.zeros(blog.HIDDEN_SIZES[0], np.float32))
-            outputs = _dense_variant(variant, inputs, kernel, bias)
-        gradients = tf.gradients(tf.reduce_sum(outputs), [inputs, kernel, bias])
-        init = tf.global_variables_initializer()
-    with tf.Session(graph=graph, config=session_config(1)) as session:
-        session.run(init)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        session.run(gradients)
-        seconds = _timings(lambda: session.run(gradients), repeats)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"variant": variant, "batch": batch, "seconds": float(np.median(seconds)),
-            "extra_mib": (after - before) / 1024.0}
+def _version(measured):
+    return measured["environment"]["tensorflow_version"]
 
 
-def _dense_variant(variant, inputs, kernel, bias):
-    from mtneuron import layers
-    from mtneuron.tf1 import tf
-
-    if variant == "dense":
-        return tf.nn.relu(tf.matmul(inputs, kernel) + bias)
-    if variant == "naive broadcast":
-        return tf.reduce_sum(tf.nn.relu(inputs[:, :, None] * kernel[None]), axis=1) + bias
-    if variant == "general chunked":  # ReLU through the general path, as any other activation goes
-        return layers.multi_threshold_dense(inputs, kernel, bias, activation=lambda v: tf.nn.relu(v))
-    return layers.multi_threshold_dense(inputs, kernel, bias, nonnegative_inputs=variant == "non-negative")
+def _keyed(measured, layout):
+    """``{(engine, model): result}`` of one layout (``single``, ``threaded``, ``parallel``)."""
+    keys = [(engine, model) for engine in measured["engines"] for model in measured["models"]]
+    return dict(zip(keys, measured[layout]))
 
 
-def layer_report(batches=LAYER_BATCHES, conv_batches=(32, 128), repeats=20):
-    """Markdown: forward+backward time and extra memory of each layer variant, ratios to the dense layer."""
-    context = multiprocessing.get_context("spawn")
-    cases = [(variant, batch) for batch in batches for variant in DENSE_VARIANTS]
-    cases += [(variant, batch) for batch in conv_batches for variant in CONV_VARIANTS]
-    results = {}
-    for variant, batch in cases:  # one fresh process each: a clean peak-memory reading
-        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-            results[variant, batch] = pool.submit(measure_layer, variant, batch, repeats).result()
-    rows = []
-    for variant, batch in cases:
-        result = results[variant, batch]
-        base = results[("conv2d" if variant in CONV_VARIANTS else "dense"), batch]
-        rows.append([variant, "%d" % batch, "%.3f" % (1e3 * result["seconds"]),
-                     "%.2fx" % (result["seconds"] / base["seconds"]), "%.1f" % result["extra_mib"],
-                     "%.2fx" % (result["extra_mib"] / base["extra_mib"]) if base["extra_mib"] > 0 else DASH])
-    lines = ["## Layers: forward + backward, %d x %d and 5x5x1x32 convolution"
-             % (blog.INPUT_SIZE, blog.HIDDEN_SIZES[0]), "",
-             "Median of %d passes (gradients of the summed output w.r.t. inputs, kernel and bias), one "
-             "thread, each case in a fresh process; extra memory = peak resident set size during the "
-             "passes minus before them." % repeats, "",
-             table(["layer", "batch", "ms", "vs dense", "extra MiB", "memory vs dense"], rows)]
+def _peer(measurements):
+    """The peer's measurements (TensorFlow 1.x, the faithful engine), or None when not measured."""
+    peers = [measured for measured in measurements
+             if int(_version(measured).split(".")[0]) == PEER[1] and PEER[0] in measured["engines"]]
+    return peers[0] if peers else None
+
+
+def peer_report(measurements, sweeps=()):
+    """Markdown: every engine on every measured TensorFlow against the blog's loop on TF 1.15 (one
+    thread), projected sweep times, the targets, and the measured sweeps of ``sweeps`` (directory, runs)."""
+    peer = _peer(measurements)
+    if peer is None:
+        return "\n".join(["## Against the blog's loop on TensorFlow 1.15", "",
+                          "Not measured: pass `--python` an interpreter with TensorFlow 1.15.", ""]) + "\n"
+    peer_single, peer_minutes = _keyed(peer, "single"), _projected(peer, 1)[PEER[0]]
+    lines = ["## Against the blog's loop on TensorFlow 1.15", "",
+             "The peer is what a user would run instead: the blog's own loop (`faithful`) on TensorFlow %s, "
+             "one thread, one run at a time (projected sweep %.1f min). Each TensorFlow measured in its own "
+             "interpreter, one after the other, in one run." % (_version(peer), peer_minutes), ""]
+    lines += _peer_speed_table(measurements, peer_single)
+    lines += _peer_sweep_table(measurements, peer_minutes)
+    lines += _peer_targets(measurements, peer_minutes)
+    lines += _measured_sweeps(sweeps, peer_minutes)
     return "\n".join(lines) + "\n"
+
+
+def _projected(measured, jobs):
+    """Projected default-sweep minutes per engine with ``jobs`` runs at a time, from one thread each."""
+    layout = _keyed(measured, "parallel" if jobs > 1 else "single")
+    return {engine: projected_sweep_minutes({model: _first(layout[engine, model]) for model in blog.MODELS},
+                                            jobs) for engine in measured["engines"]}
+
+
+def _first(result):
+    return result[0] if isinstance(result, list) else result
+
+
+def _peer_speed_table(measurements, peer_single):
+    rows = []
+    for measured in measurements:
+        for (_, model), result in _keyed(measured, "single").items():
+            rate = result["examples_per_second"]
+            peer_rate = peer_single[PEER[0], model]["examples_per_second"]
+            rows.append(["TF " + _version(measured), result["engine"], model, "%.0f" % rate,
+                         "%.0f" % (1e6 / rate), "%.2fx" % (rate / peer_rate)])
+    header = ["TensorFlow", "engine", "model", "examples/s", "us/step", "vs the blog's loop on TF 1.15"]
+    return ["### One run, one thread", "", table(header, rows), ""]
+
+
+def _peer_sweep_table(measurements, peer_minutes):
+    rows = []
+    for measured in measurements:
+        together, alone = _projected(measured, measured["cores"]), _projected(measured, 1)
+        for engine in measured["engines"]:
+            rows.append(["TF " + _version(measured), engine, "%.1f min" % together[engine],
+                         "%.1f min" % alone[engine], "%.1fx" % (peer_minutes / together[engine])])
+    cores = measurements[0]["cores"]
+    header = ["TensorFlow", "engine", "%d runs at a time" % cores, "1 run at a time",
+              "%d at a time vs the peer" % cores]
+    return ["### Projected default sweep (%d runs x %s steps + %d test evaluations)"
+            % (len(BLOG_RUNS), f"{BLOG_STEPS:,}", len(BLOG_RUNS)), "", table(header, rows), ""]
+
+
+def _peer_targets(measurements, peer_minutes):
+    """The floor and sweep targets for each TensorFlow's default engine."""
+    lines = ["### Targets", ""]
+    for measured in measurements:
+        if blog.DEFAULT_ENGINE not in measured["engines"] or measured["alone"] is None:
+            continue
+        floor = 1e6 / measured["alone"]["examples_per_second"]
+        single = _keyed(measured, "single")
+        ratios = {model: 1e6 / single[blog.DEFAULT_ENGINE, model]["examples_per_second"] / floor
+                  for model in measured["models"]}
+        sweep = peer_minutes / _projected(measured, measured["cores"])[blog.DEFAULT_ENGINE]
+        lines.append(
+            "- TF %s, `%s`: cost per example vs the Adam-alone floor (%.0f us): %s (target <= %.2fx: %s); "
+            "projected default sweep %.1fx faster than the peer's (target >= %.0fx: %s)." % (
+                _version(measured), blog.DEFAULT_ENGINE, floor,
+                ", ".join("%s %.2fx" % item for item in sorted(ratios.items())), FLOOR_TARGET,
+                _met(max(ratios.values()) <= FLOOR_TARGET), sweep, PEER_SWEEP_TARGET,
+                _met(sweep >= PEER_SWEEP_TARGET)))
+    return lines + [""]
+
+
+def _met(passed):
+    return "met" if passed else "not met"
+
+
+def _measured_sweeps(sweeps, peer_minutes):
+    """Markdown lines: the wall time of each committed sweep of ``(directory, runs)``, against the peer."""
+    if not sweeps:
+        return []
+    rows = [[directory, ", ".join(sorted({"%s, TF %s" % (run["engine"], run["tensorflow_version"])
+                                         for run in runs})),
+             "%d" % len(runs), "%d" % max(run.get("jobs", 1) for run in runs),
+             "%.1f min" % (sweep_seconds(runs) / 60), "%.1fx" % (peer_minutes * 60 / sweep_seconds(runs))]
+            for directory, runs in sweeps]
+    header = ["sweep", "engine, TensorFlow", "runs", "at a time", "measured wall time",
+              "vs the peer (projected)"]
+    return ["### Measured sweeps", "", "Wall time of the committed sweeps, first run started to last run "
+            "finished (each on a machine of this kind, not necessarily quiet).", "", table(header, rows), ""]

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 
-from mtneuron import agreement, arguments, blog, claims, data, files, records, report, sweep
+from mtneuron import agreement, arguments, blog, claims, data, files, interpreter, records, report, sweep
 from mtneuron.data import DataError
 from mtneuron.records import RecordError
 from mtneuron.sweep import RunError
@@ -292,6 +292,12 @@ def benchmark_parser():
                         default=[1, 32, 128, 1024], metavar="N", help="batch sizes for the dense layers")
     parser.add_argument("--conv-batches", nargs="+", type=arguments.number(int, 4096), default=[32, 128],
                         metavar="N", help="batch sizes for the convolutions")
+    parser.add_argument("--python", type=arguments.interpreter, metavar="INTERPRETER",
+                        help="also measure the engines under this interpreter (e.g. a venv with TensorFlow "
+                             "1.15: the blog's loop there is the peer) and put both in one table")
+    parser.add_argument("--sweeps", nargs="+", type=arguments.input_dir, metavar="DIR",
+                        help="results directories whose measured sweep wall times go beside the peer "
+                             "[default: those of %s that exist]" % ", ".join(SWEEPS))
     arguments.data_option(parser)
     arguments.report_option(parser, "--out", "results/benchmarks.md")
     return parser
@@ -302,6 +308,9 @@ def benchmark(argv=None):
     return _command_line("benchmark.py", benchmark_parser(), argv, _measure)
 
 
+SWEEPS = ("results", "results/faithful", "results/tf1.15", "results/tf1.15/faithful")  # the committed sweeps
+
+
 def _measure(options, argv):
     """The benchmark's Markdown, printed and written to --out."""
     from mtneuron import benchmark as bench
@@ -309,12 +318,28 @@ def _measure(options, argv):
     text = ""
     if "engines" in options.parts:
         data.mnist_files(options.data_dir)
-        text += bench.run(options.engines, options.models, options.data_dir, options.repeats) + "\n"
+        text += _engines_text(bench, options) + "\n"
     if "layers" in options.parts:
-        text += bench.layer_report(options.layer_batches, options.conv_batches)
+        from mtneuron import layer_benchmark
+
+        text += layer_benchmark.layer_report(options.layer_batches, options.conv_batches)
     text = "# Benchmarks\n\nCommand: `%s`\n\n%s" % (_command("benchmark.py", argv), text)
     files.write_text(options.out, text)
     return [text]
+
+
+def _engines_text(bench, options):
+    """The engines measured here (and under --python, against the peer), as Markdown."""
+    settings = dict(engines=options.engines, models=options.models, data_dir=options.data_dir,
+                    repeats=options.repeats)
+    measurements = [bench.engine_measurements(**settings)]
+    if options.python is None:
+        return bench.engine_report(measurements[0])
+    measurements.append(interpreter.call_under(options.python, bench.engine_measurements, **settings))
+    measurements.sort(key=lambda measured: measured["environment"]["tensorflow_version"])
+    sweeps = options.sweeps or [path for path in SWEEPS if os.path.isdir(path)]
+    text = bench.peer_report(measurements, [(path, records.load_records(path)) for path in sweeps])
+    return text + "\n".join("\n" + bench.engine_report(measured) for measured in measurements)
 
 
 def tf_agreement_parser():

@@ -154,11 +154,13 @@ def multi_threshold_conv2d(inputs, filters, strides, padding, bias=None):
     """Multi-threshold ReLU convolution: ``sum`` over the receptive field of ``relu(K * x)`` (+ bias).
 
     NHWC inputs, filters ``(kh, kw, in, out)``, strides and padding as ``tf.nn.conv2d``; computed as
-    ``conv(relu(x), relu(K)) + conv(relu(-x), relu(-K))``, exact in value and gradient.
+    ``conv(relu(x), relu(K)) + conv(relu(-x), relu(-K))``, exact in value and gradient. It runs as one
+    convolution of ``relu(x)`` and ``relu(-x)`` stacked along the channels with the two filters stacked
+    alike: faster than two convolutions on either TensorFlow.
     """
-    strides = _conv_strides(strides)
-    outputs = (tf.nn.conv2d(tf.nn.relu(inputs), tf.nn.relu(filters), strides, padding)
-               + tf.nn.conv2d(tf.nn.relu(-inputs), tf.nn.relu(-filters), strides, padding))
+    outputs = tf.nn.conv2d(tf.concat([tf.nn.relu(inputs), tf.nn.relu(-inputs)], -1),
+                           tf.concat([tf.nn.relu(filters), tf.nn.relu(-filters)], 2),
+                           _conv_strides(strides), padding)
     return outputs if bias is None else outputs + bias
 
 

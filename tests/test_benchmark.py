@@ -3,6 +3,7 @@
 import pytest
 
 from mtneuron import benchmark, blog
+from tests.helpers import fake_record
 
 ENGINES = ("faithful", "fast")
 
@@ -61,16 +62,52 @@ def test_the_layout_table_names_the_fastest_way_to_use_the_cores():
                         "cores, `--threads` = cores // jobs) are this layout.")
 
 
+def measurements(version, speed, floor=4000.0):
+    """Made-up ``engine_measurements`` of one TensorFlow: every rate of SINGLE times ``speed``."""
+    single = [dict(SINGLE[key], examples_per_second=SINGLE[key]["examples_per_second"] * speed)
+              for key in [(engine, model) for engine in ENGINES for model in blog.MODELS]]
+    return {"engines": list(ENGINES), "models": list(blog.MODELS), "cores": 2, "repeats": 1, "seconds": 60.0,
+            "single": single, "threaded": single, "parallel": [[one, one] for one in single],
+            "alone": {"examples_per_second": floor, "parameters": 219839},
+            "environment": {"tensorflow_version": version, "platform": "Linux", "python_version": "3",
+                            "numpy_version": "1", "xla_flags": None}}
+
+
+def test_the_peer_report_puts_every_engine_on_both_tensorflows_against_the_blogs_loop_on_tf1():
+    tf1, tf2 = measurements("1.15.5", 1.0, floor=8000.0), measurements("2.21.0", 2.0, floor=10000.0)
+    sweep = [dict(fake_record(model, rate, 21, 0.9), jobs=2, tensorflow_version="2.21.0")
+             for model, rate in benchmark.BLOG_RUNS]
+    text = benchmark.peer_report([tf1, tf2], [("results", sweep)])
+    peer = benchmark.projected_sweep_minutes({model: SINGLE["faithful", model] for model in blog.MODELS}, 1)
+    assert "the blog's own loop (`faithful`) on TensorFlow 1.15.5, one thread, one run at a time " \
+           "(projected sweep %.1f min)" % peer in text
+    assert "| TF 1.15.5 | faithful | multi | 400 | 2500 | 1.00x |" in text
+    assert "| TF 2.21.0 | fast | multi | 8000 | 125 | 20.00x |" in text
+    fast_tf2 = benchmark.projected_sweep_minutes({model: measured(SINGLE["fast", model]["examples_per_second"]
+                                                                  * 2) for model in blog.MODELS}, 2)
+    assert "| TF 2.21.0 | fast | %.1f min |" % fast_tf2 in text
+    assert ("- TF 1.15.5, `fast`: cost per example vs the Adam-alone floor (125 us): central 1.33x, "
+            "multi 2.00x (target <= 1.33x: not met); projected default sweep 15.4x faster") in text
+    assert ("- TF 2.21.0, `fast`: cost per example vs the Adam-alone floor (100 us): central 0.83x, "
+            "multi 1.25x (target <= 1.33x: met); projected default sweep 29.6x faster than the peer's "
+            "(target >= 15x: met).") in text
+    assert "| results | fast, TF 2.21.0 | 8 | 2 |" in text
+
+
+def test_without_tensorflow_1_the_peer_report_says_how_to_measure_it():
+    assert "pass `--python` an interpreter with TensorFlow 1.15" in benchmark.peer_report(
+        [measurements("2.21.0", 2.0)])
+
+
+def test_the_engine_report_reads_the_measurements_alone():
+    text = benchmark.engine_report(measurements("2.21.0", 1.0))
+    assert text.startswith("## Training engines on TensorFlow 2.21.0\n")
+    assert "| fast | multi | 4000 | 10.00x | 250 |" in text and "### Targets" in text
+
+
 @pytest.mark.slow
 def test_adam_alone_updates_every_parameter_of_the_blogs_network():
     result = benchmark.measure_adam_alone("multi", repeats=1)
     sizes = (blog.INPUT_SIZE,) + blog.HIDDEN_SIZES + (blog.NUM_CLASSES,)
     assert result["parameters"] == sum(n * m + m for n, m in zip(sizes, sizes[1:]))
     assert result["examples_per_second"] > 0 and result["engine"] == "Adam alone"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", benchmark.DENSE_VARIANTS + benchmark.CONV_VARIANTS)
-def test_every_layer_variant_measures_a_forward_and_backward_pass(variant):
-    result = benchmark.measure_layer(variant, 2, repeats=2)
-    assert result["variant"] == variant and result["batch"] == 2 and result["seconds"] > 0

@@ -205,3 +205,31 @@ def test_benchmark_prints_ratios_and_layouts(tmp_path, mnist_dir):
     assert "| faithful | central |" in text and "1.00x" in text
     assert "%d runs x 1 thread" % (os.cpu_count() or 1) in text
     assert "`python scripts/benchmark.py --engines faithful exact" in text
+
+
+def test_benchmark_with_another_interpreter_puts_both_tensorflows_against_the_peer(tmp_path, monkeypatch):
+    from mtneuron import benchmark
+    from tests.test_benchmark import measurements
+
+    calls = []
+
+    def here(**settings):
+        return measurements("2.21.0", 2.0)
+
+    monkeypatch.setattr(benchmark, "engine_measurements", here)
+    monkeypatch.setattr(cli.interpreter, "call_under", lambda python, function, **settings: calls.append(
+        (python, function, settings)) or measurements("1.15.5", 1.0))
+    monkeypatch.setattr(cli.data, "mnist_files", lambda data_dir: None)
+    out = str(tmp_path / "benchmarks.md")
+    argv = ["--parts", "engines", "--python", sys.executable, "--sweeps", str(tmp_path), "--out", out]
+    with open(str(tmp_path / "run_multi_0.001.json"), "w") as stream:
+        json.dump(dict(fake_record("multi", 0.001, 21, 0.9), tensorflow_version="2.21.0"), stream)
+    assert exit_code(cli.benchmark, argv) == 0
+    assert calls == [(sys.executable, here, {"engines": list(cli.blog.ENGINES),
+                                                              "models": list(cli.blog.MODELS),
+                                                              "data_dir": None, "repeats": 5})]
+    with open(out) as stream:
+        text = stream.read()
+    assert text.index("## Against the blog's loop on TensorFlow 1.15") < text.index(
+        "## Training engines on TensorFlow 1.15.5") < text.index("## Training engines on TensorFlow 2.21.0")
+    assert "| %s | fast, TF 2.21.0 | 1 | 1 |" % tmp_path in text
