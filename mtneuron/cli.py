@@ -314,16 +314,16 @@ SWEEPS = ("results", "results/faithful", "results/tf1.15", "results/tf1.15/faith
 def _measure(options, argv):
     """The benchmark's Markdown, printed and written to --out."""
     from mtneuron import benchmark as bench
+    from mtneuron import layer_benchmark
 
-    text = ""
+    text, started = "", time.time()
     if "engines" in options.parts:
         data.mnist_files(options.data_dir)
         text += _engines_text(bench, options) + "\n"
     if "layers" in options.parts:
-        from mtneuron import layer_benchmark
-
         text += layer_benchmark.layer_report(options.layer_batches, options.conv_batches)
-    text = "# Benchmarks\n\nCommand: `%s`\n\n%s" % (_command("benchmark.py", argv), text)
+    text = "# Benchmarks\n\nCommand: `%s`\n\nWall time: %.1f min.\n\n%s" % (
+        _command("benchmark.py", argv), (time.time() - started) / 60, text)
     files.write_text(options.out, text)
     return [text]
 
