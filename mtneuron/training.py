@@ -40,8 +40,9 @@ def make_trainer(spec, datasets, threads=None):
     return TRAINERS[name](spec, datasets, config)
 
 
-def train(spec, datasets, context=RunContext()):  # noqa: B008 (a frozen dataclass: immutable)
-    """Train and test one blog network with ``spec.engine``; return its run record (a dict).
+def train(spec, datasets, context=None):
+    """Train and test one blog network with ``spec.engine``, run as ``context`` says (a ``RunContext``;
+    its defaults when None); return its run record (a dict).
 
     Every engine sees the examples of ``next_batch(1, shuffle=True)`` from a ``DataSet``
     seeded with ``spec.seed`` (both models see the same order). The mean loss and accuracy
@@ -52,7 +53,7 @@ def train(spec, datasets, context=RunContext()):  # noqa: B008 (a frozen datacla
     run is checkpointed there at the end of every epoch and resumes from its last checkpoint, with
     the curves and parameters of an uninterrupted run.
     """
-    started = time.time()
+    started, context = time.time(), context or RunContext()
     trainer = make_trainer(spec, datasets, context.threads)
     curves = Curves(spec.n_epochs * spec.n_examples, spec.name, trainer.model.measure_names,
                     context.tensorboard_dir, context.progress, context.position)
