@@ -148,6 +148,12 @@ def examples_option(group):
                        help="training examples per epoch (fewer for a quick run)")
 
 
+def seeds_option(parser, option, default, what):
+    """A list or range of seeds (``1-10``, ``1,3,5``, ``1-3,7``) for ``what``."""
+    parser.add_argument(option, type=seeds, default=default, metavar="SEEDS",
+                        help=what + ", as a range or list: 1-10, 1,3,5, 1-3,7")
+
+
 def seed_option(parser):
     parser.add_argument("--seed", type=seed, default=blog.SEED, help="initial weights and data order")
 

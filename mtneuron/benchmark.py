@@ -163,11 +163,6 @@ def engine_measurements(engines=blog.ENGINES, models=blog.MODELS, data_dir=None,
                 alone=alone, seconds=time.time() - started, environment=environment())
 
 
-def run(engines=blog.ENGINES, models=blog.MODELS, data_dir=None, repeats=5):
-    """Measure every engine and model three ways and return the Markdown report."""
-    return engine_report(engine_measurements(engines, models, data_dir, repeats))
-
-
 def engine_report(measured):
     """The Markdown report of ``engine_measurements``: speeds, layouts, projected sweeps, targets."""
     engines, models, cores = measured["engines"], measured["models"], measured["cores"]
@@ -347,13 +342,11 @@ def peer_report(measurements, sweeps=()):
 
 def _projected(measured, jobs):
     """Projected default-sweep minutes per engine with ``jobs`` runs at a time, from one thread each."""
-    layout = _keyed(measured, "parallel" if jobs > 1 else "single")
-    return {engine: projected_sweep_minutes({model: _first(layout[engine, model]) for model in blog.MODELS},
-                                            jobs) for engine in measured["engines"]}
-
-
-def _first(result):
-    return result[0] if isinstance(result, list) else result
+    rates = _keyed(measured, "single")
+    if jobs > 1:  # each of the parallel runs shared the machine as a sweep's runs do
+        rates = {key: together[0] for key, together in _keyed(measured, "parallel").items()}
+    return {engine: projected_sweep_minutes({model: rates[engine, model] for model in blog.MODELS}, jobs)
+            for engine in measured["engines"]}
 
 
 def _peer_speed_table(measurements, peer_single):

@@ -13,6 +13,7 @@ import tempfile
 import time
 
 from mtneuron import agreement, arguments, blog, claims, data, files, interpreter, records, report, sweep
+from mtneuron import part2 as part2_study
 from mtneuron.data import DataError
 from mtneuron.records import RecordError
 from mtneuron.sweep import RunError
@@ -95,12 +96,6 @@ def _skipping(names, out_dir):
             "--out DIR (a new directory)" % (len(names), out_dir, what))
 
 
-def _part2():
-    from mtneuron import part2  # imports no TensorFlow at module level either; imported when needed
-
-    return part2
-
-
 def _tracked(directory, names):
     """Whether git tracks every file ``names`` in ``directory`` (False outside a git checkout)."""
     try:
@@ -141,9 +136,8 @@ def reproduce_blog_parser():
         "summary.md into --out. Runs already complete with the same settings are skipped, so a killed "
         "sweep resumes where it stopped."))
     arguments.run_options(parser, blog.LEARNING_RATES)
-    parser.add_argument("--seeds", type=arguments.seeds, default=[blog.SEED], metavar="SEEDS",
-                        help="graph (initial weights) and data-order seeds, as a range or list: 1-10, 1,3,5; "
-                             "each seed is a run per model and learning rate")
+    arguments.seeds_option(parser, "--seeds", [blog.SEED], "graph (initial weights) and data-order seeds; "
+                           "each seed is a run per model and learning rate")
     arguments.engine_option(parser)
     arguments.sweep_options(parser)
     arguments.outputs(parser, "results")
@@ -171,13 +165,12 @@ def claims_parser():
         "runs, Figures 2 and 3 (blog rates), the measurement and learning-rate figures into --out and the "
         "verdicts to --report. Finished runs are skipped."))
     arguments.run_options(parser, blog.LEARNING_RATES)
-    parser.add_argument("--seeds", type=arguments.seeds, default=list(range(1, 11)), metavar="SEEDS",
-                        help="seeds at the blog's learning rates (--learning-rates), as a range or list")
+    arguments.seeds_option(parser, "--seeds", list(range(1, 11)), "seeds at the blog's learning rates "
+                           "(--learning-rates)")
     parser.add_argument("--grid-rates", nargs="+", type=arguments.number(float),
                         default=list(claims.GRID_RATES),
                         metavar="RATE", help="the wide learning-rate grid")
-    parser.add_argument("--grid-seeds", type=arguments.seeds, default=list(range(1, 6)), metavar="SEEDS",
-                        help="seeds over the grid")
+    arguments.seeds_option(parser, "--grid-seeds", list(range(1, 6)), "seeds over the grid")
     arguments.engine_option(parser)
     arguments.sweep_options(parser)
     arguments.outputs(parser, "results/claims", "results/claims.md")
@@ -201,8 +194,7 @@ def engine_equivalence_parser():
         "curves are statistically indistinguishable (paired t-test, Wilcoxon signed-rank, TOST equivalence). "
         "Runs go to --out/<engine>/, the report to --report."))
     arguments.run_options(parser, (0.001, 0.005))
-    parser.add_argument("--seeds", type=arguments.seeds, default=list(range(1, 6)), metavar="SEEDS",
-                        help="seeds, as a range or list: 1-5, 1,3,5")
+    arguments.seeds_option(parser, "--seeds", list(range(1, 6)), "seeds")
     parser.add_argument("--engines", nargs=2, choices=blog.ENGINES, default=["exact", "fast"],
                         metavar=("REFERENCE", "CANDIDATE"), help="the two engines to compare")
     parser.add_argument("--accuracy-margin", type=arguments.number(float), default=0.01,
@@ -242,16 +234,16 @@ def part2_parser():
         "layers, at several batch sizes, with the blog's N(0, 1) init and a scaled (He/Glorot) init. Writes "
         "run_*.json, learning_curves.png and summary.md into --out; complete runs with the same settings are "
         "skipped."))
-    part2 = _part2()
-    parser.add_argument("--architectures", nargs="+", choices=part2.ARCHITECTURES,
-                        default=list(part2.ARCHITECTURES))
+    parser.add_argument("--architectures", nargs="+", choices=part2_study.ARCHITECTURES,
+                        default=list(part2_study.ARCHITECTURES))
     parser.add_argument("--kinds", nargs="+", choices=blog.MODELS, default=list(blog.MODELS),
                         help="hidden-layer neuron models")
     parser.add_argument("--batch-sizes", nargs="+", type=arguments.number(int, blog.TRAIN_EXAMPLES),
-                        default=list(part2.BATCH_SIZES), metavar="N")
-    parser.add_argument("--inits", nargs="+", choices=part2.INITS, default=list(part2.INITS))
+                        default=list(part2_study.BATCH_SIZES), metavar="N")
+    parser.add_argument("--inits", nargs="+", choices=part2_study.INITS, default=list(part2_study.INITS))
     parser.add_argument("--learning-rate", type=arguments.number(float), default=blog.LEARNING_RATE)
-    parser.add_argument("--epochs", type=arguments.number(int), default=part2.EPOCHS, help="epochs per run")
+    parser.add_argument("--epochs", type=arguments.number(int), default=part2_study.EPOCHS,
+                        help="epochs per run")
     arguments.examples_option(parser)
     arguments.seed_option(parser)
     arguments.sweep_options(parser)
@@ -261,7 +253,7 @@ def part2_parser():
 
 def part2(argv=None):
     """Entry point of ``part2.py``; returns the exit code."""
-    study = _part2()
+    study = part2_study
 
     def sweeps(options):
         study.prefer_onednn()  # before the workers start: they inherit it, and every record stores it
