@@ -8,8 +8,8 @@ per-step Python and ``feed_dict`` overhead:
   (``parallel_iterations=1``) and evaluates one example per loop step: parameters, curves and
   accuracies bit-identical to the faithful loop.
 - ``FastTrainer`` carries the parameters and Adam's moments as loop tensors and compiles the loop
-  with XLA (``tf.xla.experimental.compile``); its first layer sums over each image's non-zero
-  pixels only, and it evaluates whole batches by matrix products. The terms are the same; the
+  with XLA (``tf.xla.experimental.compile``); its first layer is one matrix product on the pixels
+  (``>= 0``), and it evaluates whole batches by matrix products. The terms are the same; the
   order of the floating-point sums is not.
 """
 
@@ -116,17 +116,13 @@ class InGraphTrainer(Trainer):
     """
 
     def _build(self, spec, datasets):
-        arrays = self._resident_arrays(datasets.train)
+        arrays = [("train_images", datasets.train.images), ("train_labels", datasets.train.labels)]
         self._data = {name: _resident(values, name) for name, values in arrays}
         self._chunks = {}
         self._eval_images = tf.placeholder(tf.float32, (None, datasets.test.images.shape[1]))
         self._eval_labels = tf.placeholder(tf.float32, (None, NUM_CLASSES))
         self._correct = self._count_correct(self._eval_images, self._eval_labels)
         return [(self._data[name], values) for name, values in arrays]
-
-    def _resident_arrays(self, train):
-        """``(name, array)`` of the training data the graph keeps."""
-        return [("train_images", train.images), ("train_labels", train.labels)]
 
     def steps(self, count):
         """Train on the next ``count`` examples; return their float32 losses, accuracies and measures."""
@@ -208,7 +204,8 @@ class ExactTrainer(InGraphTrainer):
 class FastTrainer(InGraphTrainer):
     """Parameters and Adam's moments as loop tensors, the whole chunk compiled by XLA.
 
-    The first layer sums over each image's active inputs (``active_first_layer``). The loop holds
+    The first layer is one matrix product (``Network.first_layer``), so the training images must be
+    ``>= 0``, as pixels are. The loop holds
     ``W_01`` and its moments as ``(units, 784)``: XLA's CPU code vectorises each row of an
     element-wise update and finishes it element by element, and 784 = 49 x 16 leaves no rest
     (251 leaves 11: on TensorFlow 1.15 that doubles the cost of Adam's update of ``W_01``). On
@@ -220,24 +217,23 @@ class FastTrainer(InGraphTrainer):
     def _build(self, spec, datasets):
         prefer_wide_vectors()  # before this trainer's first compilation, if no probe ran before
         self._learning_rate = spec.learning_rate
+        if datasets.train.images.min() < 0:
+            raise ValueError("the fast engine needs training inputs >= 0 (pixels), these have %g: "
+                             "train them with --engine exact" % datasets.train.images.min())
         self._adam = _AdamState(self.model.parameters)
         return super()._build(spec, datasets)
 
-    def _resident_arrays(self, train):
-        return super()._resident_arrays(train) + [("active_inputs", active_inputs(train.images))]
-
     def _loop(self, indices, images, labels):
         """The outputs of one chunk, its state read from and written back to the variables."""
-        actives = tf.gather(self._data["active_inputs"], indices)
         size, count = images.shape.as_list()[0], len(self.model.parameters)
         transpose = not self.model.network.weights_out_by_in
 
-        def chunk(images, labels, actives, *state):
+        def chunk(images, labels, *state):
             def body(step, *loop_state):
                 outputs, state = loop_state[:3], loop_state[3:3 + len(initial)]
                 parameters, moments, beta_powers = state[:count], state[count:3 * count], state[3 * count:]
                 inputs, target = self._example(images, labels, step)
-                results, gradients = self._step(list(parameters), inputs, target, tf.gather(actives, step))
+                results, gradients = self._step(list(parameters), inputs, target)
                 updated = adam_update(parameters, moments, beta_powers, gradients, self._learning_rate)
                 return (step + 1,) + _write(outputs, step, results) + carry(updated, state, count)
 
@@ -247,17 +243,17 @@ class FastTrainer(InGraphTrainer):
             return _stack(loop[1:4]) + _by_output(loop[4:4 + len(initial)], count, transpose)
 
         variables = self._adam.variables(self.model.parameters)
-        outputs = tf.xla.experimental.compile(chunk, [images, labels, actives]
+        outputs = tf.xla.experimental.compile(chunk, [images, labels]
                                               + [variable.read_value() for variable in variables])
         save = [variable.assign(value) for variable, value in zip(variables, outputs[3:])]
         with tf.control_dependencies(save):
             return [tf.identity(output) for output in outputs[:3]]
 
-    def _step(self, parameters, inputs, target, active):
+    def _step(self, parameters, inputs, target):
         """One example's ``(loss, accuracy, measures)`` and its gradients, the first layer's by hand."""
         network = self.model.network
-        logits, hidden, first_positive, first_gradients = network.active_forward(
-            parameters, tf.reshape(inputs, (-1,)), active)
+        logits, hidden, first_positive, first_gradients = network.fast_forward(
+            parameters, tf.reshape(inputs, (-1,)))
         loss, accuracy = loss_and_accuracy(logits, target)
         upstream, *later = tf.gradients(loss, [hidden[0]] + parameters[2:])
         gradients = list(first_gradients(upstream)) + later
@@ -338,20 +334,6 @@ class _AdamState:
 
     def variables(self, parameters):
         return list(parameters) + self.first + self.second + self.beta_powers
-
-
-def active_inputs(images, block=5000):
-    """Per image, the indices of its non-zero pixels, then of zero pixels up to the largest count.
-
-    The fast engine's first layer sums over these inputs only (MNIST: at most 351 of 784).
-    """
-    nonzero = images != 0
-    width = max(1, int(nonzero.sum(axis=1).max())) if len(images) else 1
-    indices = np.empty((len(images), width), np.int32)
-    for start in range(0, len(images), block):  # a stable sort puts the non-zero pixels first, in order
-        indices[start:start + block] = np.argsort(~nonzero[start:start + block], axis=1,
-                                                  kind="stable")[:, :width]
-    return indices
 
 
 def _by_output(state, count, transpose):

@@ -26,13 +26,11 @@ class Network:
 
     ``forward(parameters, inputs)`` returns ``(logits, hidden)``; ``batch_forward(parameters, images)``
     the logits ``(batch, 10)`` of ``(batch, 784)`` images. The fast engine sums in another order:
-    ``active_first_layer(weights, bias, image, active)`` is the first hidden layer of one image summed
-    over its active inputs only: ``weights`` is ``(units, 784)``; ``active`` lists the non-zero
-    pixels' indices, padded with indices of zero pixels. The skipped terms are exact zeros, so the
-    sums are the blog's in another order (over the active inputs' rows, ``(active, units)``). It
-    returns the ``(units,)`` output, each unit's fraction of positive synapses (multi-threshold; else
-    None) and ``gradients(upstream)``, the layer's dense ``(dL/dW, dL/db)`` from ``dL/doutput`` (zero
-    where the input is zero), built where they are used instead of scattered.
+    ``first_layer(weights, bias, image)`` is the first hidden layer of one image ``>= 0`` (pixels)
+    as one matrix product with ``weights`` shaped ``(units, 784)`` (one product over all the
+    pixels costs less than gathering the non-zero ones). It returns the ``(units,)`` output, each
+    unit's fraction of positive synapses (multi-threshold; else None) and ``gradients(upstream)``,
+    the layer's dense ``(dL/dW, dL/db)`` from ``dL/doutput``, built where they are used.
     """
 
     model = input_shape = weights_out_by_in = None  # set by each kind of network
@@ -59,17 +57,16 @@ class Network:
                 parameters.append(tf.Variable(initial, name=name, use_resource=True))
         return parameters
 
-    def active_forward(self, parameters, image, active):
-        """``forward`` of one ``(784,)`` image, its first layer summed over the active inputs only
-        (``active_first_layer``, with ``W_01`` shaped ``(units, 784)``): returns
-        ``(logits, hidden, first_positive, first_gradients)``."""
-        signal, positive, gradients = self.active_first_layer(parameters[0], parameters[1], image, active)
+    def fast_forward(self, parameters, image):
+        """``forward`` of one ``(784,)`` image ``>= 0``, its first layer by ``first_layer`` (``W_01``
+        shaped ``(units, 784)``): returns ``(logits, hidden, first_positive, first_gradients)``."""
+        signal, positive, gradients = self.first_layer(parameters[0], parameters[1], image)
         logits, hidden = self.forward(parameters[2:], self._as_input(signal))
         return logits, [signal] + hidden, positive, gradients
 
     def measure(self, parameters, inputs, hidden, gradients, first_positive=None):
         """``measurements`` of one step; ``first_positive``: the first layer's positive-synapse
-        fractions when ``active_first_layer`` counted them already."""
+        fractions when ``first_layer`` counted them already."""
         synapses = self._positive_synapses(parameters, inputs, hidden, first_positive)
         return measurements(inputs, hidden, gradients, synapses)
 
@@ -97,13 +94,13 @@ class MultiThresholdNetwork(Network):
         weights, bias = parameters[-2:]
         return tf.matmul(signal, weights, transpose_b=True) + bias
 
-    def active_first_layer(self, weights, bias, image, active):
-        """The first layer on the active inputs (see ``Network``), with each unit's fraction of synapses
-        with ``W_ji x_i > 0``."""
-        rows, values = _active_rows(weights, image, active)
-        synapses = rows * values[:, None]
-        output = tf.reduce_sum(tf.nn.relu(synapses), axis=0) + bias
-        positive = tf.reduce_sum(tf.sign(tf.nn.relu(synapses)), axis=0) / float(image.shape.as_list()[0])
+    def first_layer(self, weights, bias, image):
+        """The first layer of an image ``x >= 0`` (see ``Network``), with each unit's fraction of synapses
+        with ``W_ji x_i > 0``: ``relu(W_ji x_i) = relu(W_ji) x_i`` term by term, so it is ``relu(W) x``."""
+        column = image[:, None]
+        output = tf.reshape(tf.matmul(tf.nn.relu(weights), column), (-1,)) + bias
+        positive = tf.matmul(tf.cast(weights > 0, tf.float32), tf.cast(column > 0, tf.float32))
+        positive = tf.reshape(positive, (-1,)) / float(image.shape.as_list()[0])
 
         def gradients(upstream):  # d relu(W_ji x_i) / d W_ji = x_i [W_ji x_i > 0], as TensorFlow's ReluGrad
             mask = tf.cast(weights * image[None] > 0, tf.float32)
@@ -139,10 +136,9 @@ class CentralThresholdNetwork(Network):
         """Logits ``(batch, 10)`` of ``(batch, 784)`` images."""
         return self.forward(parameters, images)[0]
 
-    def active_first_layer(self, weights, bias, image, active):
-        """The first ``relu_layer`` on the active inputs (see ``Network``); it has no synapse measure."""
-        rows, values = _active_rows(weights, image, active)
-        output = tf.nn.relu(tf.reshape(tf.matmul(values[None], rows), (-1,)) + bias)
+    def first_layer(self, weights, bias, image):
+        """The first ``relu_layer`` (see ``Network``); it has no synapse measure."""
+        output = tf.nn.relu(tf.reshape(tf.matmul(weights, image[:, None]), (-1,)) + bias)
 
         def gradients(upstream):
             upstream = upstream * tf.cast(output > 0, tf.float32)
@@ -188,12 +184,6 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
         init = tf.global_variables_initializer()
     return BlogGraph(graph, network, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
                      parameters, optimizer, measures, measure_names)
-
-
-def _active_rows(weights, image, active):
-    """The first layer's work in ``active_first_layer``: the active inputs' rows ``(active, units)`` of
-    ``weights`` ``(units, 784)``, and their values."""
-    return tf.transpose(tf.gather(weights, active, axis=1)), tf.gather(image, active)
 
 
 def measurements(inputs, hidden, gradients, synapses):

@@ -97,6 +97,13 @@ def test_a_restored_state_continues_like_the_trainer_that_saved_it(trainer_class
         trainer.close()
 
 
+def test_the_fast_engine_refuses_negative_training_inputs_and_names_the_engine_that_takes_them():
+    data = synthetic_datasets(n=50)
+    data.train.images[3, 7] = -0.5
+    with pytest.raises(ValueError, match="inputs >= 0 .*-0.5.*--engine exact"):
+        engine.FastTrainer(spec("multi"), data, CONFIG)
+
+
 def test_chunked_indices_follow_the_order_of_single_batches():
     single, chunked = synthetic(n=400, seed=3), synthetic(n=400, seed=3)
     single, chunked = (DataSet(s.images, s.labels, seed=7) for s in (single, chunked))
@@ -104,21 +111,6 @@ def test_chunked_indices_follow_the_order_of_single_batches():
     in_chunks = np.concatenate([chunked.next_indices(400), chunked.next_indices(399),
                                 chunked.next_indices(301)])
     np.testing.assert_array_equal(one_by_one, in_chunks)
-
-
-def test_active_inputs_list_the_nonzero_pixels_first_then_zero_pixels():
-    images = np.zeros((4, 784), np.float32)
-    images[0, [5, 700, 9]] = [0.5, np.inf, 1.0]
-    images[1, :] = 0.25  # every pixel active: the widest row decides the width
-    images[3, 783] = 1.0  # row 2 stays all zeros
-    active = engine.active_inputs(images, block=3)
-    assert active.shape == (4, 784) and active.dtype == np.int32
-    assert list(active[0, :3]) == [5, 9, 700] and not images[0, active[0, 3:]].any()
-    np.testing.assert_array_equal(active[1], np.arange(784))
-    assert not images[2, active[2]].any()
-    assert active[3, 0] == 783 and not images[3, active[3, 1:]].any()
-    narrow = engine.active_inputs(images[[0, 2]])
-    assert narrow.shape == (2, 3) and list(narrow[0]) == [5, 9, 700]
 
 
 def test_wide_vectors_only_where_xla_knows_the_flag_and_never_over_the_users():
