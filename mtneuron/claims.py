@@ -279,8 +279,25 @@ def claim_sparsity(runs):
 
 
 def claim_gradients(runs):
-    """C5: more weights are updated at each step (a larger fraction of non-zero gradient entries)."""
-    return _claim_more(runs, ("gradient_nonzero",), "fractions of non-zero weight-gradient entries")
+    """C5: more weights are updated at each step (a larger fraction of non-zero gradient entries); with
+    the context of how much of each weight matrix never moved, and could never move, in training."""
+    verdict, rule, lines = _claim_more(runs, ("gradient_nonzero",),
+                                       "fractions of non-zero weight-gradient entries")
+    for rate in BLOG_RATES:
+        for model in models(runs):
+            changes = [run for run in cell(runs, model, rate) if "weights_frozen" in run]
+            if changes:
+                lines.append("context, learning rate %s, %s: fraction of each weight matrix still at its "
+                             "initial value after training %s; that no step could change %s (%d seeds)." % (
+                                 format_rate(rate), LABELS[model], _per_matrix(changes, "weights_unchanged"),
+                                 _per_matrix(changes, "weights_frozen"), len(changes)))
+    return verdict, rule, lines
+
+
+def _per_matrix(runs, key):
+    """``W_01 mean ± sd, W_12 ...`` of the records' ``key`` (a fraction per weight matrix)."""
+    return ", ".join("%s %s" % (name, _mean_text([run[key][name] for run in runs]))
+                     for name in sorted(runs[0][key]))
 
 
 def claim_overfitting(runs):

@@ -24,33 +24,42 @@ from mtneuron.tf1 import release, tf
 
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8  # tf.train.AdamOptimizer's defaults
 EVALUATION_BATCH = 10000  # examples per session.run of an accuracy evaluation
-WIDE_VECTORS = "--xla_cpu_prefer_vector_width=512"
-WIDE_VECTORS_SINCE = (2, 18)  # the first TensorFlow whose XLA knows the flag (an unknown flag is fatal)
+XLA_FLAG_POLICY = (  # (flag, first release it applies to, first release it no longer applies to)
+    # 512-bit vectors where the CPU has them (XLA prefers 256): the fast step is memory- and
+    # vector-bound, and AVX-512 makes it about a quarter faster. Older XLA does not know the flag,
+    # and an unknown flag is fatal.
+    ("--xla_cpu_prefer_vector_width=512", (2, 18), None),
+    # TensorFlow 1.x's XLA compiles CPU code with fast math, which does not keep infinities and NaNs
+    # (a relu(W) x of infinite pixels came out finite, hiding a diverged run); TF 2.x keeps them.
+    ("--xla_cpu_fast_math_honor_infs=true", None, (2, 0)),
+    ("--xla_cpu_fast_math_honor_nans=true", None, (2, 0)),
+)
 
 
-def prefer_wide_vectors(environ=os.environ, version=tf.version.VERSION):
-    """Let XLA's CPU code use 512-bit vectors where the CPU has them (XLA prefers 256 bits).
-
-    The fast engine's step is memory- and vector-bound; AVX-512 makes it about a quarter faster.
-    XLA reads ``XLA_FLAGS`` at its first compilation, so ``xla_available`` (the first) calls this;
-    a setting of the user's own is kept, and TensorFlow older than 2.18 gets nothing.
-    """
-    flags = environ.get("XLA_FLAGS", "")
-    if "xla_cpu_prefer_vector_width" not in flags and release(version) >= WIDE_VECTORS_SINCE:
-        environ["XLA_FLAGS"] = (flags + " " + WIDE_VECTORS).strip()
+def set_xla_flags(environ=os.environ, version=tf.version.VERSION):
+    """Add ``XLA_FLAG_POLICY``'s flags for this TensorFlow to ``XLA_FLAGS``, keeping the user's own
+    setting of any of them. XLA reads ``XLA_FLAGS`` at its first compilation, so ``xla_available``
+    (the first) calls this."""
+    flags, this = environ.get("XLA_FLAGS", ""), release(version)
+    for flag, since, until in XLA_FLAG_POLICY:
+        applies = (since is None or this >= since) and (until is None or this < until)
+        if applies and flag.split("=")[0] not in flags:
+            flags = (flags + " " + flag).strip()
+    if flags:
+        environ["XLA_FLAGS"] = flags
 
 
 def xla_available(session_config=None):
     """Whether this TensorFlow build can compile and run a graph with XLA on the CPU (asked once).
 
     The probe is the process's first XLA compilation, so it sets the XLA flags first
-    (``prefer_wide_vectors``). Its session takes the trainer's ``session_config``: TensorFlow sizes
+    (``set_xla_flags``). Its session takes the trainer's ``session_config``: TensorFlow sizes
     its process-wide thread pools by the first session, and a pool larger than the trainer's keeps
     an idle worker spinning on the core that a parallel run needs.
     """
     if _XLA_AVAILABLE:
         return _XLA_AVAILABLE[0]
-    prefer_wide_vectors()
+    set_xla_flags()
     graph = tf.Graph()
     with graph.as_default():
         try:
@@ -215,7 +224,7 @@ class FastTrainer(InGraphTrainer):
     engine = "fast"
 
     def _build(self, spec, datasets):
-        prefer_wide_vectors()  # before this trainer's first compilation, if no probe ran before
+        set_xla_flags()  # before this trainer's first compilation, if no probe ran before
         self._learning_rate = spec.learning_rate
         if datasets.train.images.min() < 0:
             raise ValueError("the fast engine needs training inputs >= 0 (pixels), these have %g: "

@@ -2,6 +2,8 @@
 
 import collections
 
+import numpy as np
+
 from mtneuron import layers
 from mtneuron.blog import HIDDEN_SIZES, INPUT_SIZE, LEARNING_RATE, MODELS, NUM_CLASSES, SEED
 from mtneuron.layers import multi_threshold_neuron_layer
@@ -64,6 +66,16 @@ class Network:
         logits, hidden = self.forward(parameters[2:], self._as_input(signal))
         return logits, [signal] + hidden, positive, gradients
 
+    def frozen_weights(self, parameters, images):
+        """Per weight matrix, a mask of the entries that no step on ``images`` can change, from the
+        initial ``parameters`` (arrays ``[W_01, b_1, ...]``): where every step's gradient is exactly
+        zero, Adam's moments stay zero and its update is zero. Only first-layer weights qualify, as
+        only the first layer's inputs are known before training."""
+        lit = np.stack([np.any(images > 0, axis=0), np.any(images < 0, axis=0)])  # per pixel: > 0, < 0 seen
+        masks = [np.zeros(weights.shape, bool) for weights in parameters[::2]]
+        masks[0] = self._frozen_first_layer(parameters[0], parameters[1], images, lit)
+        return masks
+
     def measure(self, parameters, inputs, hidden, gradients, first_positive=None):
         """``measurements`` of one step; ``first_positive``: the first layer's positive-synapse
         fractions when ``first_layer`` counted them already."""
@@ -107,6 +119,11 @@ class MultiThresholdNetwork(Network):
             return upstream[:, None] * image[None] * mask, upstream
         return output, positive, gradients
 
+    def _frozen_first_layer(self, weights, bias, images, lit):
+        """``W_ji`` (``(out, in)``) gets the gradient ``g_j x_i [W_ji x_i > 0]``: zero at every step unless
+        some training image makes ``W_ji x_i`` positive (on pixels, every ``W_ji <= 0`` is frozen)."""
+        return ~(((weights > 0) & lit[0][None]) | ((weights < 0) & lit[1][None]))
+
     def _as_input(self, signal):
         return signal
 
@@ -144,6 +161,13 @@ class CentralThresholdNetwork(Network):
             upstream = upstream * tf.cast(output > 0, tf.float32)
             return upstream[:, None] * image[None], upstream
         return output, None, gradients
+
+    def _frozen_first_layer(self, weights, bias, images, lit):
+        """``W_ij`` (``(in, out)``) gets the gradient ``x_i g_j [unit j active]``: zero at every step where
+        pixel ``i`` is zero in every training image, or unit ``j`` is inactive on every one of them
+        (then nothing ever changes its weights, its bias or its inputs: it stays inactive)."""
+        dead = np.all(_preactivations(images, weights, bias) < -DEAD_MARGIN, axis=0)
+        return ~(lit[0] | lit[1])[:, None] | dead[None]
 
     def _as_input(self, signal):
         return tf.reshape(signal, (1, -1))
@@ -184,6 +208,15 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
         init = tf.global_variables_initializer()
     return BlogGraph(graph, network, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
                      parameters, optimizer, measures, measure_names)
+
+
+DEAD_MARGIN = 1e-3  # a unit is inactive below -this: float32 sums in another order cannot make it positive
+
+
+def _preactivations(images, weights, bias, block=5000):
+    """``images @ weights + bias`` in float64, ``block`` images at a time."""
+    return np.concatenate([images[start:start + block].astype(np.float64) @ weights + bias
+                           for start in range(0, len(images), block)] or [np.zeros((0, len(bias)))])
 
 
 def measurements(inputs, hidden, gradients, synapses):

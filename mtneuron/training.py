@@ -55,6 +55,7 @@ def train(spec, datasets, context=None):
     """
     started, context = time.time(), context or RunContext()
     trainer = make_trainer(spec, datasets, context.threads)
+    initial = trainer.parameters()  # the seed's weights: a checkpoint is restored later, in _run
     curves = Curves(spec.n_epochs * spec.n_examples, spec.name, trainer.model.measure_names,
                     context.tensorboard_dir, context.progress, context.position)
     try:
@@ -63,11 +64,12 @@ def train(spec, datasets, context=None):
         test_accuracy = trainer.accuracy(datasets.test, spec.test_examples)
         train_accuracy = trainer.accuracy(datasets.train, spec.n_examples)
         curves.scalars(steps, test_accuracy=test_accuracy, train_accuracy=train_accuracy)
+        changes = weight_changes(trainer.model.network, initial, trainer.parameters(), datasets.train.images)
     finally:
         trainer.close()
         curves.close()
     fields = _record(spec, trainer.engine, curves, steps, diverged, test_accuracy, train_accuracy)
-    fields["examples_per_second"] = steps / train_time
+    fields.update(changes, examples_per_second=steps / train_time)
     return complete_record(fields, spec, started, train_time, context.threads)
 
 
@@ -92,6 +94,16 @@ def _run(spec, trainer, curves, checkpoint, started):
         if steps % spec.n_examples == 0 and not diverged:
             checkpoint.save(curves, steps, window, earlier + time.time() - started)
     return steps, diverged, earlier + time.time() - started
+
+
+def weight_changes(network, initial, final, images):
+    """The record's ``weights_unchanged`` (per weight matrix, the fraction of entries still at their
+    initial values) and ``weights_frozen`` (the fraction that no step on ``images`` could change)."""
+    frozen = network.frozen_weights(initial, images)
+    names = ["W_%d%d" % (layer, layer + 1) for layer in range(len(frozen))]
+    unchanged = [np.mean(before == after) for before, after in zip(initial[::2], final[::2])]
+    return {"weights_unchanged": {name: float(value) for name, value in zip(names, unchanged)},
+            "weights_frozen": {name: float(np.mean(mask)) for name, mask in zip(names, frozen)}}
 
 
 def _until_divergence(chunk):

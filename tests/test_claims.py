@@ -103,3 +103,18 @@ def test_claims_command_fails_in_one_line_on_an_empty_directory(tmp_path, capsys
     error = capsys.readouterr().err
     assert error.startswith("claims.py: error: no complete run_*.json records in %s" % tmp_path)
     assert error.count("\n") == 1 and not (tmp_path / "c.md").exists()
+
+
+def test_c5_reports_the_weights_that_never_moved_and_could_never_move_where_records_have_them():
+    runs = blog_like(seeds=range(1, 4))
+    for run in runs:
+        if run["model"] == "multi" and run["learning_rate"] == 0.001:
+            frozen = 0.5 + run["seed"] / 100
+            run["weights_frozen"] = {"W_01": frozen, "W_12": 0.0, "W_23": 0.0}
+            run["weights_unchanged"] = {"W_01": frozen + 0.1, "W_12": 0.0, "W_23": 0.0}
+    lines = claims.claim_gradients(runs)[2]
+    context = [line for line in lines if line.startswith("context")]
+    assert context == ["context, learning rate 0.001, Multi-threshold: fraction of each weight matrix still "
+                       "at its initial value after training W_01 0.6200 ± 0.0100, W_12 0.0000 ± 0.0000, W_23 "
+                       "0.0000 ± 0.0000; that no step could change W_01 0.5200 ± 0.0100, W_12 0.0000 ± "
+                       "0.0000, W_23 0.0000 ± 0.0000 (3 seeds)."]

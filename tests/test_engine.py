@@ -113,18 +113,20 @@ def test_chunked_indices_follow_the_order_of_single_batches():
     np.testing.assert_array_equal(one_by_one, in_chunks)
 
 
-def test_wide_vectors_only_where_xla_knows_the_flag_and_never_over_the_users():
-    environ = {}
-    engine.prefer_wide_vectors(environ, "2.21.0")
-    assert environ["XLA_FLAGS"] == engine.WIDE_VECTORS
-    environ = {"XLA_FLAGS": "--xla_dump_to=/tmp/x"}
-    engine.prefer_wide_vectors(environ, "2.18.1")
-    assert environ["XLA_FLAGS"] == "--xla_dump_to=/tmp/x " + engine.WIDE_VECTORS
-    for environ, version in (({}, "1.15.5"), ({}, "2.17.0"),
-                             ({"XLA_FLAGS": "--xla_cpu_prefer_vector_width=256"}, "2.21.0")):
-        before = dict(environ)
-        engine.prefer_wide_vectors(environ, version)
-        assert environ == before
+WIDE = "--xla_cpu_prefer_vector_width=512"
+IEEE = "--xla_cpu_fast_math_honor_infs=true --xla_cpu_fast_math_honor_nans=true"
+
+
+@pytest.mark.parametrize("before,version,after", [
+    ({}, "2.21.0", WIDE), ({"XLA_FLAGS": "--xla_dump_to=/tmp/x"}, "2.18.1", "--xla_dump_to=/tmp/x " + WIDE),
+    ({}, "2.17.0", None), ({}, "1.15.5", IEEE),
+    ({"XLA_FLAGS": "--xla_cpu_prefer_vector_width=256"}, "2.21.0", "--xla_cpu_prefer_vector_width=256"),
+    ({"XLA_FLAGS": "--xla_cpu_fast_math_honor_nans=false"}, "1.15.5",
+     "--xla_cpu_fast_math_honor_nans=false --xla_cpu_fast_math_honor_infs=true")])
+def test_xla_flags_only_where_xla_knows_them_and_never_over_the_users(before, version, after):
+    environ = dict(before)
+    engine.set_xla_flags(environ, version)
+    assert environ.get("XLA_FLAGS") == after
 
 
 def test_the_xla_probe_sets_the_flags_first_and_sizes_thread_pools_like_the_trainer(monkeypatch):
@@ -138,7 +140,7 @@ def test_the_xla_probe_sets_the_flags_first_and_sizes_thread_pools_like_the_trai
         return session(*args, **kwargs)
 
     monkeypatch.setattr(engine, "_XLA_AVAILABLE", [])
-    monkeypatch.setattr(engine, "prefer_wide_vectors", lambda: calls.append("flags"))
+    monkeypatch.setattr(engine, "set_xla_flags", lambda: calls.append("flags"))
     monkeypatch.setattr(engine.tf, "Session", recording_session)
     available = engine.xla_available(CONFIG)
     assert calls == ["flags", CONFIG] and engine.xla_available(None) == available and len(calls) == 2

@@ -166,3 +166,29 @@ def test_every_initialiser_has_an_explicit_op_seed():
     seeds = [(op.get_attr("seed"), op.get_attr("seed2")) for op in graph.get_operations()
              if op.type == "RandomStandardNormal"]
     assert seeds == [(5, index) for index in range(6)]
+
+
+@pytest.mark.parametrize("model,signed", [("multi", False), ("multi", True), ("central", False)])
+def test_frozen_weights_are_exactly_those_no_training_image_gives_a_gradient(model, signed):
+    """Against autodiff: a first-layer weight is frozen iff its gradient (for a random upstream
+    gradient) is zero on every image (never-lit pixels; multi's W x <= 0; central's inactive units);
+    every later weight can change."""
+    graph = build_graph(model, hidden_sizes=(12, 6), seed=3)
+    rng = np.random.RandomState(4)
+    images = rng.rand(15, 784).astype(np.float32) * (rng.rand(784) < 0.6)  # 40% of pixels never lit
+    if signed:
+        images *= np.where(rng.rand(15, 784) < 0.3, -1.0, 1.0).astype(np.float32)
+    with graph.graph.as_default():
+        first = graph.hidden[0]
+        upstream = tf.constant(rng.randn(*first.shape.as_list()), tf.float32)
+        gradient = tf.gradients(first, graph.parameters[0], grad_ys=upstream)[0]
+    with tf.Session(graph=graph.graph) as session:
+        session.run(graph.init)
+        initial = session.run(graph.parameters)
+        moved = np.zeros(initial[0].shape, bool)
+        for image in images:
+            moved |= session.run(gradient, {graph.inputs: image.reshape(graph.inputs.shape.as_list())}) != 0
+    masks = make_network(model, (12, 6)).frozen_weights(initial, images)
+    np.testing.assert_array_equal(masks[0], ~moved)
+    assert 0.35 < masks[0].mean() < 0.95 and (masks[0].mean() > 0.6) == (model == "multi" and not signed)
+    assert not any(mask.any() for mask in masks[1:])

@@ -92,3 +92,27 @@ def test_tensorboard_scalars_are_written(tmp_path):
     assert len(tags["loss"]) == len(tags["accuracy"]) == len(record["losses"])
     np.testing.assert_allclose(tags["loss"], record["losses"], rtol=1e-6)
     np.testing.assert_allclose(tags["test_accuracy"], [record["accuracy"]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_frozen_weights_never_move_and_the_record_counts_them(engine_name, model):
+    """The invariant on a short real run: every weight no step can change is unchanged after training."""
+    spec = with_engine(engine_name, model=model)
+    data = datasets(n=60)
+    data.train.images[:, 300:] = 0  # pixels never lit in training
+    trainer = make_trainer(spec, data, 1)
+    try:
+        initial = trainer.parameters()
+        trainer.steps(120)
+        final = trainer.parameters()
+    finally:
+        trainer.close()
+    frozen = trainer.model.network.frozen_weights(initial, data.train.images)
+    for before, after, mask in zip(initial[::2], final[::2], frozen):
+        np.testing.assert_array_equal(after[mask], before[mask])
+    record = train(spec, data, QUIET)
+    unchanged, counted = record["weights_unchanged"], record["weights_frozen"]
+    assert sorted(unchanged) == sorted(counted) == ["W_01", "W_12", "W_23"]
+    assert counted["W_01"] == pytest.approx(np.mean(frozen[0])) and counted["W_12"] == 0.0
+    assert unchanged["W_01"] >= counted["W_01"] > 0.6 and unchanged["W_12"] < 1.0
