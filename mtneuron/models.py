@@ -216,7 +216,7 @@ DEAD_MARGIN = 1e-3  # a unit is inactive below -this: float32 sums in another or
 def _preactivations(images, weights, bias, block=5000):
     """``images @ weights + bias`` in float64, ``block`` images at a time."""
     return np.concatenate([images[start:start + block].astype(np.float64) @ weights + bias
-                           for start in range(0, len(images), block)] or [np.zeros((0, len(bias)))])
+                           for start in range(0, len(images), block)])
 
 
 def measurements(inputs, hidden, gradients, synapses):

@@ -64,7 +64,7 @@ def train(spec, datasets, context=None):
         test_accuracy = trainer.accuracy(datasets.test, spec.test_examples)
         train_accuracy = trainer.accuracy(datasets.train, spec.n_examples)
         curves.scalars(steps, test_accuracy=test_accuracy, train_accuracy=train_accuracy)
-        changes = weight_changes(trainer.model.network, initial, trainer.parameters(), datasets.train.images)
+        changes = weight_changes(trainer.model, initial, trainer.parameters(), datasets.train.images)
     finally:
         trainer.close()
         curves.close()
@@ -96,11 +96,12 @@ def _run(spec, trainer, curves, checkpoint, started):
     return steps, diverged, earlier + time.time() - started
 
 
-def weight_changes(network, initial, final, images):
-    """The record's ``weights_unchanged`` (per weight matrix, the fraction of entries still at their
-    initial values) and ``weights_frozen`` (the fraction that no step on ``images`` could change)."""
-    frozen = network.frozen_weights(initial, images)
-    names = ["W_%d%d" % (layer, layer + 1) for layer in range(len(frozen))]
+def weight_changes(model, initial, final, images):
+    """The record's ``weights_unchanged`` (per weight matrix of ``model``, a ``BlogGraph``, the fraction
+    of entries still at their initial values) and ``weights_frozen`` (the fraction that no step on
+    ``images`` could change)."""
+    frozen = model.network.frozen_weights(initial, images)
+    names = [weights.op.name for weights in model.parameters[::2]]
     unchanged = [np.mean(before == after) for before, after in zip(initial[::2], final[::2])]
     return {"weights_unchanged": {name: float(value) for name, value in zip(names, unchanged)},
             "weights_frozen": {name: float(np.mean(mask)) for name, mask in zip(names, frozen)}}
