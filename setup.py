@@ -32,6 +32,7 @@ setup(
         "mtneuron-engine-equivalence=mtneuron.cli:engine_equivalence",
         "mtneuron-benchmark=mtneuron.cli:benchmark",
         "mtneuron-part2=mtneuron.cli:part2",
+        "mtneuron-compare=mtneuron.cli:compare",
         "mtneuron-tf-agreement=mtneuron.cli:tf_agreement",
     ]},
     classifiers=["Programming Language :: Python :: 3",

@@ -12,7 +12,20 @@ import sys
 import tempfile
 import time
 
-from mtneuron import agreement, arguments, blog, claims, data, files, interpreter, records, report, sweep
+from mtneuron import (
+    agreement,
+    arguments,
+    blog,
+    claims,
+    data,
+    files,
+    interpreter,
+    minibatch,
+    records,
+    report,
+    sweep,
+)
+from mtneuron import compare as compare_study
 from mtneuron import part2 as part2_study
 from mtneuron.data import DataError
 from mtneuron.records import RecordError
@@ -256,10 +269,10 @@ def part2(argv=None):
     study = part2_study
 
     def sweeps(options):
-        study.prefer_onednn()  # before the workers start: they inherit it, and every record stores it
+        minibatch.prefer_onednn()  # before the workers start: they inherit it, and every record stores it
         return [Sweep(options.out, study.specs(
             options.architectures, options.kinds, options.batch_sizes, options.inits, options.learning_rate,
-            options.seed, options.epochs, options.examples_per_epoch), study.train)]
+            options.seed, options.epochs, options.examples_per_epoch), minibatch.train)]
 
     def write(options):
         if not options.report_only:
@@ -267,6 +280,54 @@ def part2(argv=None):
         return ["wrote " + ", ".join(study.write_report(options.out))]
 
     return _study("part2.py", part2_parser(), argv, sweeps, write)
+
+
+def compare_parser():
+    study = compare_study
+    parser = arguments.Parser("compare.py", (
+        "Is the multi-threshold neuron any good? Every cell (network, hidden neuron, init, batch size) picks "
+        "its learning rate on the validation set from a log grid (one run per rate, first seed), then trains "
+        "it with every seed and scores the test set: multi- against central-threshold MLPs and CNNs, the "
+        "paper's per-synapse neurons, softmax regression, and the MLP at batch 1 with each neuron's best "
+        "init. Writes run_*.json, init_check.json, summary.md and figures into --out; complete runs are "
+        "skipped."))
+    parser.add_argument("--groups", nargs="+", choices=study.GROUPS, default=list(study.GROUPS),
+                        help="what to train: the MLP and CNN cells, the paper's neurons, the linear "
+                             "baseline, the MLP at batch 1")
+    parser.add_argument("--batch-sizes", nargs="+", type=arguments.number(int, blog.TRAIN_EXAMPLES),
+                        default=list(study.BATCH_SIZES), metavar="N")
+    parser.add_argument("--learning-rates", nargs="+", type=arguments.number(float),
+                        default=list(study.RATES), metavar="RATE", help="the grid each cell searches")
+    arguments.seeds_option(parser, "--seeds", list(study.SEEDS), "seeds of each chosen rate (the first also "
+                           "searches)")
+    for group, epochs in sorted(study.EPOCHS.items()):
+        parser.add_argument("--%s-epochs" % group, type=arguments.number(int), default=epochs,
+                            help="epochs per %s run" % {"batch1": "batch-1 MLP", "paper": "paper-neuron"}.get(
+                                group, group.upper()))
+    arguments.examples_option(parser)
+    arguments.sweep_options(parser)
+    arguments.outputs(parser, "results/compare")
+    return parser
+
+
+def compare(argv=None):
+    """Entry point of ``compare.py``; returns the exit code."""
+    study = compare_study
+
+    def sweeps(options):
+        minibatch.prefer_onednn()  # before the workers start: they inherit it, and every record stores it
+        epochs = {group: getattr(options, group + "_epochs") for group in study.EPOCHS}
+        settings = study.Settings(options.groups, options.batch_sizes, options.learning_rates,
+                                  options.seeds, epochs, options.examples_per_epoch)
+        for planned in study.stages(options.out, settings):
+            yield Sweep(options.out, planned, minibatch.train)
+
+    def write(options):
+        if not options.report_only:
+            study.write_init_check(options.data_dir, options.out)
+        return ["wrote " + ", ".join(study.write_report(options.out))]
+
+    return _study("compare.py", compare_parser(), argv, sweeps, write)
 
 
 def benchmark_parser():

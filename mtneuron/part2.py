@@ -1,56 +1,28 @@
 """Part II, which the blog promised: minibatch training of multi- and central-threshold MLPs and CNNs.
 
-The whole study is here: its specs, its networks, the training loop, the check that a
-multi-threshold layer on pixels is linear, and its report (``summary.md``, ``learning_curves.png``).
+The study's specs, the check that a multi-threshold layer on pixels is linear, and its report
+(``summary.md``, ``learning_curves.png``); the networks and their training loop are ``minibatch``'s.
 Importing it imports no TensorFlow, because the sweep's parent process and the report never need
-TensorFlow and ``prefer_onednn`` must run before it starts. The functions that build or run graphs
-import it when they are called.
+TensorFlow and ``minibatch.prefer_onednn`` must run before it starts.
 """
 
-import collections
-import dataclasses
 import itertools
-import math
 import os
-import time
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from mtneuron import blog, data, files, markdown, records
-from mtneuron.data import DataSet
+from mtneuron.minibatch import CONVOLUTION_FILTERS, MinibatchSpec
 
 ARCHITECTURES = ("mlp", "cnn")
 INITS = ("blog", "scaled")
 BATCH_SIZES = (1, 32, 128)
 EPOCHS = 2
-EVALUATION_BATCH = 500
-CONVOLUTION_FILTERS = (16, 32)  # two 5x5 convolutions, each followed by 2x2 max pooling
 CURVES_FIGURE = "learning_curves.png"
 SUMMARY = "summary.md"
 LINEARITY_CHECK = "nonnegative_check.json"
 INIT_STYLES = {"blog": ":", "scaled": "-"}
-
-
-@dataclasses.dataclass(frozen=True)
-class MinibatchSpec(records.Spec):
-    """A part-II run: a multi- or central-threshold MLP or CNN trained with minibatches."""
-
-    architecture: str
-    kind: str
-    batch_size: int
-    init: str = "scaled"
-    learning_rate: float = blog.LEARNING_RATE
-    seed: int = blog.SEED
-    n_epochs: int = EPOCHS
-    n_examples: int = blog.TRAIN_EXAMPLES
-    average_every: int = blog.AVERAGE_EVERY
-
-    @property
-    def filename(self):
-        """``run_{architecture}_{kind}_{init}_b{batch}.json``, with ``_seed{seed}`` unless the blog's."""
-        return "run_%s_%s_%s_b%d%s.json" % (self.architecture, self.kind, self.init, self.batch_size,
-                                            records.seed_suffix(self.seed))
 
 
 def specs(architectures=ARCHITECTURES, kinds=blog.MODELS, batch_sizes=BATCH_SIZES, inits=INITS,
@@ -60,177 +32,6 @@ def specs(architectures=ARCHITECTURES, kinds=blog.MODELS, batch_sizes=BATCH_SIZE
                           learning_rate=learning_rate, seed=seed, n_epochs=n_epochs, n_examples=n_examples)
             for architecture, batch, init, kind
             in itertools.product(architectures, batch_sizes, inits, kinds)]
-
-
-def prefer_onednn():
-    """Let TensorFlow use oneDNN's faster kernels unless the environment already says otherwise.
-
-    ``tf1`` turns oneDNN off to match TF 1.15's numbers, but part II has no such numbers to match.
-    Call this before TensorFlow is imported. Workers inherit the setting, and every record stores it.
-    """
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-
-
-# ---- the networks
-
-MinibatchGraph = collections.namedtuple(
-    "MinibatchGraph", ["graph", "inputs", "target", "logits", "loss", "accuracy", "train_op", "init"])
-MinibatchGraph.__doc__ = """Tensors and ops of a part-II network, which takes batches of any size."""
-
-
-def build_graph(architecture, kind, init="scaled", learning_rate=blog.LEARNING_RATE, seed=blog.SEED):
-    """Build an MLP (784-251-87-10) or a small CNN with ``kind`` hidden layers in a new ``tf.Graph``.
-
-    ``kind`` is "multi" or "central". With ``init="blog"`` every kernel and bias is drawn from
-    N(0, 1), as in the blog. With ``"scaled"`` the hidden layers get He initialisation, the linear
-    output layer Glorot initialisation, and every bias is zero.
-    """
-    from mtneuron import layers
-    from mtneuron.models import loss_and_accuracy
-    from mtneuron.tf1 import tf
-
-    if architecture not in ARCHITECTURES or kind not in blog.MODELS or init not in INITS:
-        raise ValueError("unknown network %r/%r/%r: architectures %s, kinds %s, inits %s" % (
-            architecture, kind, init, ARCHITECTURES, blog.MODELS, INITS))
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.set_random_seed(seed)
-        inputs = tf.placeholder(tf.float32, shape=(None, blog.INPUT_SIZE), name="images")
-        target = tf.placeholder(tf.float32, shape=(None, blog.NUM_CLASSES), name="labels")
-        hidden, output = _initializers(init)
-        features = (_mlp_features if architecture == "mlp" else _cnn_features)(inputs, kind, hidden)
-        logits = layers.CentralThresholdDense(blog.NUM_CLASSES, activation=tf.identity, name="output",
-                                              **output)(features)
-        loss, accuracy = loss_and_accuracy(logits, target)
-        train_op = tf.train.AdamOptimizer(learning_rate).minimize(loss)
-        init_op = tf.global_variables_initializer()
-    return MinibatchGraph(graph, inputs, target, logits, loss, accuracy, train_op, init_op)
-
-
-def _initializers(init):
-    """The keyword arguments for the hidden modules and for the output module."""
-    from mtneuron.tf1 import tf
-
-    if init == "blog":
-        normal = tf.random_normal_initializer(0.0, 1.0)
-        blog_init = {"kernel_initializer": normal, "bias_initializer": normal}
-        return blog_init, blog_init
-    return {}, {"kernel_initializer": tf.glorot_uniform_initializer()}
-
-
-def _mlp_features(inputs, kind, initializers):
-    """Hidden dense layers. A multi-threshold first layer knows that its inputs (pixels) are >= 0."""
-    from mtneuron import layers
-
-    signal = inputs
-    for index, units in enumerate(blog.HIDDEN_SIZES):
-        name = "hidden%d" % (index + 1)
-        if kind == "multi":
-            layer = layers.MultiThresholdDense(units, nonnegative_inputs=index == 0, name=name,
-                                               **initializers)
-        else:
-            layer = layers.CentralThresholdDense(units, name=name, **initializers)
-        signal = layer(signal)
-    return signal
-
-
-def _cnn_features(inputs, kind, initializers):
-    """Two 5x5 convolutions, each followed by 2x2 max pooling, then flattened."""
-    from mtneuron import layers
-    from mtneuron.tf1 import tf
-
-    convolution = layers.MultiThresholdConv2D if kind == "multi" else layers.CentralThresholdConv2D
-    signal = tf.reshape(inputs, (-1,) + blog.IMAGE_SHAPE + (1,))
-    for index, filters in enumerate(CONVOLUTION_FILTERS):
-        signal = convolution(filters, 5, name="conv%d" % (index + 1), **initializers)(signal)
-        signal = tf.nn.max_pool(signal, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
-    size = (blog.IMAGE_SHAPE[0] // 4) * (blog.IMAGE_SHAPE[1] // 4) * CONVOLUTION_FILTERS[-1]
-    return tf.reshape(signal, (-1, size))
-
-
-# ---- training
-
-
-def train(spec, datasets, context):
-    """Train and evaluate one part-II network and return its run record (a dict).
-
-    An epoch is ``n_examples // batch_size`` batches from ``next_batch(batch_size, shuffle=True)``
-    of a ``DataSet`` seeded with the run's seed. Each curve point is the mean of
-    ``average_every // batch_size`` batches, and the windows run on across epochs. The validation set
-    is scored after every epoch and the test set once at the end. A non-finite loss ends training.
-    """
-    from mtneuron.tf1 import tf
-    from mtneuron.training import Curves, complete_record, session_config
-
-    started = time.time()
-    model = build_graph(spec.architecture, spec.kind, spec.init, spec.learning_rate, spec.seed)
-    steps_per_epoch = min(spec.n_examples, datasets.train.num_examples) // spec.batch_size
-    curves = Curves(spec.n_epochs * steps_per_epoch * spec.batch_size, spec.name,
-                    tensorboard_dir=context.tensorboard_dir, progress=context.progress,
-                    position=context.position)
-    window = _Window(curves, max(1, spec.average_every // spec.batch_size))
-    with tf.Session(graph=model.graph, config=session_config(context.threads)) as session:
-        session.run(model.init)
-        validation, examples = _train_epochs(session, model, spec, datasets, window, steps_per_epoch)
-        train_time = time.time() - started
-        test_accuracy = evaluate(session, model, datasets.test)
-    curves.close()
-    return complete_record(dict(
-        spec.to_dict(), losses=curves.losses, accuracies=curves.accuracies,
-        validation_accuracies=validation, validation_accuracy=validation[-1], accuracy=test_accuracy,
-        diverged=window.diverged, examples_per_point=window.batches * spec.batch_size, examples=examples,
-        examples_per_second=examples / train_time), spec, started, train_time, context.threads)
-
-
-def _train_epochs(session, model, spec, datasets, window, steps_per_epoch):
-    """Train epoch after epoch and score the validation set after each one, stopping after a non-finite
-    loss. Returns the validation accuracies and the number of examples trained."""
-    order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
-    fetches = [model.train_op, model.loss, model.accuracy]
-    validation, examples = [], 0
-    for _ in range(spec.n_epochs):
-        for _ in range(steps_per_epoch):
-            images, labels = order.next_batch(spec.batch_size, shuffle=True)
-            _, loss, accuracy = session.run(fetches, feed_dict={model.inputs: images, model.target: labels})
-            examples += spec.batch_size
-            if not window.add(loss, accuracy, examples):
-                break
-        validation.append(evaluate(session, model, datasets.validation))
-        window.curves.scalars(examples, validation_accuracy=validation[-1])
-        if window.diverged:
-            break
-    return validation, examples
-
-
-class _Window:
-    """The batches since the last curve point. Every ``batches`` batches, or after a non-finite loss,
-    their means become a point of ``curves``."""
-
-    def __init__(self, curves, batches):
-        self.curves, self.batches = curves, batches
-        self.losses, self.accuracies = [], []
-        self.diverged = False
-
-    def add(self, loss, accuracy, examples):
-        """Add one batch's loss and accuracy. Returns whether training goes on (the loss is finite)."""
-        self.losses.append(loss)
-        self.accuracies.append(accuracy)
-        self.diverged = not math.isfinite(loss)
-        if len(self.losses) == self.batches or self.diverged:
-            self.curves.add((self.losses, self.accuracies), examples)
-            self.curves.advance(examples)
-            self.losses, self.accuracies = [], []
-        return not self.diverged
-
-
-def evaluate(session, model, dataset, batch_size=EVALUATION_BATCH):
-    """Accuracy over a whole data set, scored in batches (the networks take any batch size)."""
-    correct = 0.0
-    for start in range(0, dataset.num_examples, batch_size):
-        feed = {model.inputs: dataset.images[start:start + batch_size],
-                model.target: dataset.labels[start:start + batch_size]}
-        correct += session.run(model.accuracy, feed_dict=feed) * len(feed[model.inputs])
-    return float(correct / dataset.num_examples)
 
 
 # ---- a multi-threshold layer on pixels is linear

@@ -15,7 +15,7 @@ needs_xla = pytest.mark.skipif(not engine.xla_available(), reason="this TensorFl
 
 COMMANDS = {"reproduce_blog": cli.reproduce_blog, "claims": cli.claims_study,
             "engine_equivalence": cli.engine_equivalence, "part2": cli.part2, "benchmark": cli.benchmark,
-            "tf_agreement": cli.tf_agreement}
+            "tf_agreement": cli.tf_agreement, "compare": cli.compare}
 
 
 def exit_code(command, argv):
@@ -55,6 +55,9 @@ BAD_OPTIONS = [
     ("engine_equivalence", ["--engines", "fast"]), ("engine_equivalence", ["--report", "DIR"]),
     ("part2", ["--batch-sizes", "0"]), ("part2", ["--learning-rate", "nan"]), ("part2", ["--seed", "-1"]),
     ("part2", ["--inits", "xavier"]), ("part2", ["--architectures", "rnn"]), ("part2", ["--out", "FILE"]),
+    ("compare", ["--groups", "rnn"]), ("compare", ["--learning-rates", "inf"]),
+    ("compare", ["--seeds", "3-1"]),
+    ("compare", ["--mlp-epochs", "0"]), ("compare", ["--batch-sizes", "0"]), ("compare", ["--out", "FILE"]),
     ("benchmark", ["--repeats", "0"]), ("benchmark", ["--layer-batches", "0"]),
     ("benchmark", ["--out", "DIR"]),
     ("benchmark", ["--engines", "slow"]), ("benchmark", ["--data-dir", "MISSING"]),
@@ -90,7 +93,7 @@ def test_an_unwritable_output_directory_is_refused(tmp_path, monkeypatch, capsys
         assert error.count("\n") == 1 and "cannot write to %s (permission denied)" % locked in error
 
 
-@pytest.mark.parametrize("command", ["reproduce_blog", "claims", "part2"])
+@pytest.mark.parametrize("command", ["reproduce_blog", "claims", "part2", "compare"])
 def test_report_only_without_records_is_one_line_with_exit_code_2(command, tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     for out in (tmp_path / "missing", tmp_path / "empty"):

@@ -12,7 +12,6 @@ from matplotlib.image import imread
 from mtneuron import part2, records
 from mtneuron.data import Datasets
 from mtneuron.records import RunContext
-from mtneuron.tf1 import tf
 from tests.helpers import ROOT, run_script, synthetic
 
 QUIET = RunContext(threads=1, progress=False)
@@ -32,75 +31,6 @@ def test_specs_cover_every_architecture_batch_size_init_and_kind_once():
     assert one == [part2.MinibatchSpec("cnn", "multi", 32, "blog", 0.01, 7, 3, 640)]
     assert one[0].filename == "run_cnn_multi_blog_b32_seed7.json"
     assert records.spec_of({"spec": one[0].to_dict()}, part2.MinibatchSpec) == one[0]
-
-
-def test_prefer_onednn_keeps_what_the_environment_says(monkeypatch):
-    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
-    part2.prefer_onednn()
-    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
-    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
-    part2.prefer_onednn()
-    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
-
-
-@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
-@pytest.mark.parametrize("kind", ["multi", "central"])
-def test_networks_take_any_batch_size(architecture, kind):
-    model = part2.build_graph(architecture, kind, "scaled")
-    assert model.logits.shape.as_list() == [None, 10]
-    with tf.Session(graph=model.graph) as session:
-        session.run(model.init)
-        for batch in (1, 3):
-            logits = session.run(model.logits, {model.inputs: np.random.rand(batch, 784)})
-            assert logits.shape == (batch, 10) and np.isfinite(logits).all()
-
-
-def test_unknown_networks_are_refused():
-    with pytest.raises(ValueError, match="unknown network"):
-        part2.build_graph("rnn", "multi")
-
-
-@pytest.mark.parametrize("init, std", [("blog", 1.0), ("scaled", np.sqrt(2.0 / 784))])
-def test_blog_and_scaled_initialisations(init, std):
-    model = part2.build_graph("mlp", "multi", init)
-    with model.graph.as_default():
-        kernel = [v for v in tf.trainable_variables() if v.op.name == "hidden1/kernel"][0]
-    with tf.Session(graph=model.graph) as session:
-        session.run(model.init)
-        assert abs(session.run(kernel).std() / std - 1) < 0.05
-
-
-def test_first_multi_layer_of_the_mlp_takes_one_product():
-    model = part2.build_graph("mlp", "multi")
-    products = [op.name for op in model.graph.get_operations() if op.type == "MatMul"
-                and "gradients" not in op.name]
-    assert len([name for name in products if name.startswith("hidden1/")]) == 1
-    assert len([name for name in products if name.startswith("hidden2/")]) == 2
-
-
-def test_minibatch_record():
-    spec = part2.MinibatchSpec(architecture="mlp", kind="multi", batch_size=8, n_epochs=2, n_examples=48,
-                               average_every=16)
-    record = part2.train(spec, datasets(), QUIET)
-    assert record["examples"] == 96 and len(record["losses"]) == 6 and record["examples_per_point"] == 16
-    assert len(record["validation_accuracies"]) == 2 and 0 <= record["accuracy"] <= 1
-    assert not record["diverged"] and record["status"] == "complete"
-    assert records.spec_of(record, part2.MinibatchSpec) == spec
-
-
-def test_curve_windows_run_on_across_epochs():
-    spec = part2.MinibatchSpec(architecture="mlp", kind="central", batch_size=8, n_epochs=2, n_examples=40,
-                               average_every=24)
-    record = part2.train(spec, datasets(), QUIET)  # 5 batches an epoch, 3 a point: 10 batches, 3 points
-    assert record["examples"] == 80 and len(record["losses"]) == 3 and record["examples_per_point"] == 24
-
-
-def test_a_non_finite_loss_ends_the_run():
-    spec = part2.MinibatchSpec(architecture="mlp", kind="multi", batch_size=8, n_epochs=2, n_examples=48,
-                               average_every=32)
-    record = part2.train(spec, datasets(poison=True), QUIET)
-    assert record["diverged"] and record["examples"] == 8 and len(record["losses"]) == 1
-    assert len(record["validation_accuracies"]) == 1
 
 
 def test_blog_multi_layer_is_linear_on_pixels_and_relu_layer_is_not():

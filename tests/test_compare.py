@@ -1,0 +1,168 @@
+"""Tests for mtneuron.compare: the design, the learning-rate choice, the stages, the report, the command."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from matplotlib.image import imread
+
+from mtneuron import compare, records
+from mtneuron.compare import Cell
+from tests.helpers import ROOT, run_script
+
+MLP_MULTI = Cell("mlp", "multi", "derived", 32, 10)
+MLP_CENTRAL = Cell("mlp", "central", "scaled", 32, 10)
+
+
+def fake_run(cell, rate, seed, validation, accuracy=None):
+    """A complete comparison record, made without training."""
+    spec = compare.spec(cell, rate, seed, 55000)
+    return dict(spec.to_dict(), validation_accuracy=validation, validation_accuracies=[validation],
+                accuracy=validation if accuracy is None else accuracy, examples_per_second=32000.0,
+                us_per_step=1000.0, losses=[1.0], accuracies=[validation],
+                diverged=False, wall_time_s=5.0, started_at=1.7e9, finished_at=1.7e9 + 5,
+                command="python scripts/compare.py", spec=spec.to_dict(), status="complete")
+
+
+def test_the_design_has_every_cell_once():
+    cells = compare.cells(compare.default_settings())
+    assert len(cells) == 2 * 2 * 5 + 3 + 3 and len(set(cells)) == len(cells)
+    assert Cell("cnn", "multi", "derived", 128, 3) in cells
+    assert Cell("cnn", "central", "derived", 32, 3) not in cells  # central layers take He
+    assert Cell("mlp", "heaviside", "derived", 128, 2) in cells
+    assert Cell("linear", "linear", "blog", 1, 4) in cells  # the blog's setting
+    assert len(compare.search_specs(cells, compare.default_settings())) == len(cells) * len(compare.RATES)
+    only = compare.cells(compare.default_settings(groups=("cnn",), batch_sizes=(32,)))
+    assert {cell.architecture for cell in only} == {"cnn"} and len(only) == 5
+
+
+def test_a_runs_file_name_carries_every_field_that_varies():
+    one = compare.spec(MLP_MULTI, 0.003, 2, 55000)
+    assert one.filename == "run_mlp_multi_derived_b32_e10_lr0.003_seed2.json"
+    assert records.spec_of({"spec": one.to_dict()}, compare.ComparisonSpec) == one
+
+
+def test_the_best_validation_accuracy_chooses_the_rate_and_ties_go_to_the_smaller():
+    runs = [fake_run(MLP_MULTI, rate, 1, validation) for rate, validation in
+            [(0.0001, 0.90), (0.001, 0.95), (0.01, 0.95), (0.1, 0.1)]]
+    runs.append(fake_run(MLP_MULTI, 0.1, 2, 0.99))  # another seed: not part of the search
+    assert compare.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
+    assert compare.chosen_rate(runs, MLP_CENTRAL) == (None, None)
+    runs[2]["validation_accuracy"] = float("nan")
+    assert compare.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
+
+
+def test_final_runs_take_the_other_seeds_at_the_chosen_rate():
+    settings = compare.default_settings(seeds=(1, 2, 3))
+    runs = [fake_run(MLP_MULTI, 0.001, 1, 0.9), fake_run(MLP_MULTI, 0.01, 1, 0.8)]
+    planned = compare.final_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
+    assert [(spec.learning_rate, spec.seed) for spec in planned] == [(0.001, 2), (0.001, 3)]
+
+
+def test_batch_one_takes_each_neurons_best_init_at_the_smallest_batch():
+    settings = compare.default_settings(batch_sizes=(32, 128))
+    runs = [fake_run(Cell("mlp", "multi", init, 32, 10), 0.001, 1, validation)
+            for init, validation in [("blog", 0.8), ("scaled", 0.9), ("derived", 0.85)]]
+    runs.append(fake_run(Cell("mlp", "multi", "blog", 128, 10), 0.001, 1, 0.99))
+    assert compare.batch_one_cells(runs, settings) == [Cell("mlp", "multi", "scaled", 1, 2)]
+    assert compare.batch_one_cells(runs, settings._replace(groups=("mlp",))) == []
+
+
+def write_runs(directory, runs):
+    for run in runs:
+        name = records.spec_of(run, compare.ComparisonSpec).filename
+        records.write_json(os.path.join(directory, name), run)
+
+
+def test_stages_plan_each_stage_from_the_records_before_it(tmp_path):
+    settings = compare.default_settings(groups=("mlp", "batch1"), batch_sizes=(32,), rates=(0.001, 0.01),
+                                        seeds=(1, 2))
+    stages = compare.stages(str(tmp_path), settings)
+    search = next(stages)
+    assert len(search) == 5 * 2 and {spec.seed for spec in search} == {1}
+    write_runs(str(tmp_path), [fake_run(compare.cell_of(spec.to_dict()), spec.learning_rate, 1,
+                                        0.9 if spec.learning_rate == 0.01 else 0.5) for spec in search])
+    single = next(stages)
+    assert {(spec.kind, spec.batch_size) for spec in single} == {("central", 1), ("multi", 1)}
+    write_runs(str(tmp_path), [fake_run(compare.cell_of(spec.to_dict()), spec.learning_rate, 1, 0.7)
+                               for spec in single])
+    final = next(stages)
+    assert len(final) == 7 and {(spec.learning_rate, spec.seed) for spec in final} == {(0.01, 2), (0.001, 2)}
+    with pytest.raises(StopIteration):
+        next(stages)
+
+
+def study_runs():
+    """Both neurons at two inits with three seeds, a paper neuron and softmax regression (multi wins)."""
+    runs = []
+    cells = [(MLP_MULTI, 0.97), (Cell("mlp", "multi", "blog", 32, 10), 0.90), (MLP_CENTRAL, 0.96),
+             (Cell("mlp", "central", "blog", 32, 10), 0.92),
+             (Cell("mlp", "heaviside", "derived", 32, 10), 0.93),
+             (Cell("linear", "linear", "scaled", 32, 10), 0.92)]
+    for cell, base in cells:
+        runs += [fake_run(cell, 0.01, 1, base - 0.1), fake_run(cell, 0.001, 1, base)]
+        runs += [fake_run(cell, 0.001, seed, base, base + 0.001 * seed) for seed in (2, 3)]
+    return runs
+
+
+def test_head_to_head_pairs_each_neuron_at_its_best_init():
+    runs = study_runs()
+    summaries = [compare.cell_summary(runs, cell) for cell in compare.all_cells(runs)]
+    (result,) = compare.head_to_head(runs, summaries)
+    assert result["multi"]["cell"] == MLP_MULTI and result["central"]["cell"] == MLP_CENTRAL
+    assert result["test"]["n"] == 3 and result["test"]["better"] == "multi"
+    assert abs(result["test"]["mean_difference"] - 0.01) < 1e-9
+    summary = compare.cell_summary(runs, MLP_MULTI)
+    assert summary["rate"] == 0.001 and summary["edge"] and summary["seeds"] == [1, 2, 3]
+    assert abs(summary["us_per_step"] - 1000) < 1e-6
+
+
+def test_report_from_records(tmp_path):
+    write_runs(str(tmp_path), study_runs())
+    check = {"checks": [{"architecture": "mlp", "kind": "multi", "init": "derived", "images": 100,
+                         "layers": [{"mean": 0.01, "variance": 0.98}]}]}
+    records.write_json(os.path.join(str(tmp_path), compare.INIT_CHECK), check)
+    paths = compare.write_report(str(tmp_path))
+    with open(paths[-1]) as stream:
+        text = stream.read()
+    assert "| MLP batch 32 | scaled, 0.001 (grid edge): 0.9617 ± 0.0015 (0.9579 to 0.9655) | derived" in text
+    assert "Heaviside + thresholds (MLP, batch 32): test 0.9317" in text and "gap -0.0400" in text
+    assert "linear gets 94.9%" in text
+    assert text.index("| MLP | multi ReLU | derived |") < text.index("| MLP | Heaviside")
+    assert "## The derived init on real activations" in text
+    assert "command: `python scripts/compare.py`" in text
+    assert imread(paths[0]).shape[0] > 100 and imread(paths[1]).shape[0] > 100
+
+
+def test_compare_imports_no_tensorflow():
+    code = "import sys, mtneuron.compare; print('tensorflow' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "False"
+
+
+@pytest.mark.slow
+def test_compare_command_on_a_quick_configuration(tmp_path, mnist_dir):
+    out = str(tmp_path / "compare")
+    result = run_script(["--groups", "mlp", "linear", "batch1", "--batch-sizes", "32",
+                         "--learning-rates", "0.001", "0.01", "--seeds", "1-2", "--mlp-epochs", "1",
+                         "--batch1-epochs", "1", "--examples-per-epoch", "256",
+                         "--no-progress", "--out", out],
+                        mnist_dir, os.path.join(ROOT, "scripts", "compare.py"))
+    assert result.returncode == 0, result.stderr
+    names = [name for name in os.listdir(out) if name.startswith("run_")]
+    assert len(names) == (5 + 2 + 2) * 3  # every cell: two rates searched, one more seed at the chosen
+    with open(os.path.join(out, compare.INIT_CHECK)) as stream:
+        check = json.load(stream)
+    derived = [one for one in check["checks"] if (one["architecture"], one["init"]) == ("mlp", "derived")
+               and one["kind"] == "multi"][0]
+    assert all(abs(layer["mean"]) < 0.5 and 0.3 < layer["variance"] < 3 for layer in derived["layers"])
+    with open(os.path.join(out, compare.SUMMARY)) as stream:
+        summary = stream.read()
+    assert "## Each neuron at its best init and learning rate" in summary
+    assert "| MLP | multi ReLU |" in summary
+    rerun = run_script(["--groups", "linear", "--batch-sizes", "32", "--learning-rates", "0.001", "0.01",
+                        "--seeds", "1-2", "--mlp-epochs", "1", "--examples-per-epoch", "256", "--no-progress",
+                        "--out", out], mnist_dir, os.path.join(ROOT, "scripts", "compare.py"))
+    assert rerun.returncode == 0 and "training" not in rerun.stdout, rerun.stdout

@@ -1,0 +1,159 @@
+"""Tests for mtneuron.minibatch: the networks, the derived init, the training loop."""
+
+import os
+
+import numpy as np
+import pytest
+
+from mtneuron import minibatch, records
+from mtneuron.data import Datasets
+from mtneuron.records import RunContext
+from mtneuron.tf1 import tf
+from tests.helpers import synthetic
+
+QUIET = RunContext(threads=1, progress=False)
+
+
+def datasets(n=60, poison=False):
+    """Synthetic train, validation and test sets shaped like MNIST."""
+    return Datasets(train=synthetic(n=n, poison=poison), validation=synthetic(n=20, seed=5),
+                    test=synthetic(n=30, seed=1))
+
+
+def test_prefer_onednn_keeps_what_the_environment_says(monkeypatch):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    minibatch.prefer_onednn()
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    minibatch.prefer_onednn()
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
+@pytest.mark.parametrize("kind", ["multi", "central"])
+def test_networks_take_any_batch_size(architecture, kind):
+    model = minibatch.build_graph(architecture, kind, "scaled")
+    assert model.logits.shape.as_list() == [None, 10]
+    with tf.Session(graph=model.graph) as session:
+        session.run(model.init)
+        for batch in (1, 3):
+            logits = session.run(model.logits, {model.inputs: np.random.rand(batch, 784)})
+            assert logits.shape == (batch, 10) and np.isfinite(logits).all()
+
+
+def test_unknown_networks_are_refused():
+    with pytest.raises(ValueError, match="unknown network"):
+        minibatch.build_graph("rnn", "multi")
+
+
+@pytest.mark.parametrize("init, std", [("blog", 1.0), ("scaled", np.sqrt(2.0 / 784))])
+def test_blog_and_scaled_initialisations(init, std):
+    model = minibatch.build_graph("mlp", "multi", init)
+    with model.graph.as_default():
+        kernel = [v for v in tf.trainable_variables() if v.op.name == "hidden1/kernel"][0]
+    with tf.Session(graph=model.graph) as session:
+        session.run(model.init)
+        assert abs(session.run(kernel).std() / std - 1) < 0.05
+
+
+def test_first_multi_layer_of_the_mlp_takes_one_product():
+    model = minibatch.build_graph("mlp", "multi")
+    products = [op.name for op in model.graph.get_operations() if op.type == "MatMul"
+                and "gradients" not in op.name]
+    assert len([name for name in products if name.startswith("hidden1/")]) == 1
+    assert len([name for name in products if name.startswith("hidden2/")]) == 2
+
+
+def test_minibatch_record():
+    spec = minibatch.MinibatchSpec(architecture="mlp", kind="multi", batch_size=8, n_epochs=2, n_examples=48,
+                                   average_every=16)
+    record = minibatch.train(spec, datasets(), QUIET)
+    assert record["examples"] == 96 and len(record["losses"]) == 6 and record["examples_per_point"] == 16
+    assert len(record["validation_accuracies"]) == 2 and 0 <= record["accuracy"] <= 1
+    assert 0 < record["us_per_step"] < 1e6 * record["train_time_s"] / 12  # 12 steps, scoring left out
+    assert not record["diverged"] and record["status"] == "complete"
+    assert records.spec_of(record, minibatch.MinibatchSpec) == spec
+
+
+def test_curve_windows_run_on_across_epochs():
+    spec = minibatch.MinibatchSpec(architecture="mlp", kind="central", batch_size=8, n_epochs=2,
+                                   n_examples=40, average_every=24)
+    record = minibatch.train(spec, datasets(), QUIET)  # 5 batches an epoch, 3 a point: 10 batches, 3 points
+    assert record["examples"] == 80 and len(record["losses"]) == 3 and record["examples_per_point"] == 24
+
+
+def test_a_non_finite_loss_ends_the_run():
+    spec = minibatch.MinibatchSpec(architecture="mlp", kind="multi", batch_size=8, n_epochs=2, n_examples=48,
+                                   average_every=32)
+    record = minibatch.train(spec, datasets(poison=True), QUIET)
+    assert record["diverged"] and record["examples"] == 8 and len(record["losses"]) == 1
+    assert len(record["validation_accuracies"]) == 1
+
+
+def statistics(inputs, fan_in=None):
+    """``minibatch.Inputs`` of ``inputs`` (rows), in numpy."""
+    magnitudes = np.abs(inputs)
+    return minibatch.Inputs(np.mean(inputs ** 2), np.mean(magnitudes), np.mean(inputs != 0),
+                            np.var(magnitudes.mean(axis=1)))
+
+
+def sampled_layer(kind, inputs, units=400, seed=0):
+    """A per-synapse layer's outputs on ``inputs`` (rows) with ``derived_layer``'s weights, in numpy."""
+    sd, bias = minibatch.derived_layer(kind, inputs.shape[1], statistics(inputs))
+    weights = np.random.RandomState(seed).normal(0, sd, (units, inputs.shape[1]))
+    synapses = weights[None] * inputs[:, None, :]
+    act = {"multi": lambda v: np.maximum(v, 0), "heaviside": lambda v: (v > 0).astype(float),
+           "sigmoid": lambda v: 1 / (1 + np.exp(-v))}[kind]
+    return act(synapses).sum(axis=2) + bias
+
+
+@pytest.mark.parametrize("kind", ["multi", "heaviside", "sigmoid"])
+def test_derived_init_centres_a_layer_and_gives_relu_unit_variance(kind):
+    rng = np.random.RandomState(1)
+    pixel_like = rng.rand(300, 200) * (rng.rand(300, 200) < 0.3) * rng.rand(300, 1)  # a per-image shift
+    shifted = rng.normal(0, 1, (300, 200)) + rng.normal(0, 2, (300, 1))  # centred, units sharing a shift
+    for inputs in (pixel_like, shifted):
+        outputs = sampled_layer(kind, inputs)
+        assert abs(outputs.mean()) < 0.05 * outputs.std()
+        assert kind != "multi" or abs(outputs.var() - 1) < 0.05
+
+
+def test_derived_init_refuses_central_layers_with_the_fix():
+    with pytest.raises(ValueError, match="take 'scaled'"):
+        minibatch.derived_layer("central", 10, None)
+
+
+@pytest.mark.parametrize("architecture, kind, init, message", [
+    ("cnn", "heaviside", "scaled", "the CNN takes"), ("linear", "multi", "blog", "softmax regression"),
+    ("mlp", "linear", "blog", "softmax regression"), ("mlp", "central", "derived", "take 'scaled'"),
+    ("mlp", "multi", "glorot", "unknown network")])
+def test_networks_that_cannot_be_built_are_refused(architecture, kind, init, message):
+    with pytest.raises(ValueError, match=message):
+        minibatch.build_graph(architecture, kind, init)
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
+def test_derive_init_centres_every_multi_layer_with_unit_variance(architecture):
+    images = datasets(n=200).train.images
+    model = minibatch.build_graph(architecture, "multi", "derived")
+    with tf.Session(graph=model.graph) as session:
+        session.run(model.init)
+        before = session.run(model.hidden, {model.inputs: images})
+        minibatch.derive_init(session, model, images)
+        hidden = session.run(model.hidden + [model.logits], {model.inputs: images})
+    assert abs(before[-1].mean()) > 10  # N(0, 1) kernels and zero biases: far off
+    tolerance = 0.1 if architecture == "mlp" else 0.5  # the CNN's outputs are max-pooled after the layer
+    for outputs in hidden[:-1]:
+        assert abs(outputs.mean()) < tolerance and abs(outputs.var() - 1) < tolerance
+    assert 0.2 < hidden[-1].var() < 5  # the logits: LeCun on the last layer's measured variance
+
+
+@pytest.mark.parametrize("architecture, kind", [
+    ("mlp", "heaviside"), ("mlp", "sigmoid"), ("mlp", "relu_thresholds"), ("linear", "linear")])
+def test_the_papers_neurons_and_softmax_regression_train(architecture, kind):
+    init = "scaled" if kind == "linear" else "derived"
+    spec = minibatch.MinibatchSpec(architecture=architecture, kind=kind, batch_size=8, init=init, n_epochs=1,
+                                   n_examples=48, average_every=16)
+    record = minibatch.train(spec, datasets(), QUIET)
+    assert record["examples"] == 48 and not record["diverged"] and 0 <= record["accuracy"] <= 1
+    assert all(np.isfinite(record["losses"]))
