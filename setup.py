@@ -6,6 +6,10 @@ from setuptools import find_packages, setup
 # ("Descriptors cannot be created directly").
 TF1 = ["tensorflow==1.15.5; python_version < '3.8'", "protobuf>=3.8,<3.21; python_version < '3.8'"]
 
+# TensorFlow 2.x no longer depends on TensorBoard, which reads the sweeps' scalars and HParams;
+# TensorFlow 1.15 brings its own 1.15.
+TENSORBOARD = ["tensorboard>=2.4; python_version >= '3.8'"]
+
 with open("README.md") as stream:
     long_description = stream.read()
 
@@ -20,8 +24,8 @@ setup(
     python_requires=">=3.7",
     install_requires=["numpy>=1.16", "scipy>=1.2", "matplotlib>=3.1", "tqdm>=4.40"],
     extras_require={
-        "cpu": ["tensorflow-cpu>=2.4; python_version >= '3.8'"] + TF1,
-        "tf": ["tensorflow>=2.4; python_version >= '3.8'"] + TF1,
+        "cpu": ["tensorflow-cpu>=2.4; python_version >= '3.8'"] + TENSORBOARD + TF1,
+        "tf": ["tensorflow>=2.4; python_version >= '3.8'"] + TENSORBOARD + TF1,
         "tf1": [requirement.split(";")[0] for requirement in TF1],
         "ray": ["ray>=2.5"],
         "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff"],

@@ -15,7 +15,7 @@ import time
 
 from tqdm import tqdm
 
-from mtneuron import blog, records
+from mtneuron import blog, hparams, records
 from mtneuron.records import RecordError, RunContext, RunSpec
 
 CHECKPOINTS = "checkpoints"  # OUT/checkpoints/<run>/: the epoch checkpoints of unfinished runs
@@ -197,4 +197,5 @@ def _train_one(train, spec, data_dir, out_dir, threads, progress, extra):
     record.update(extra)
     records.write_json(os.path.join(out_dir, spec.filename), record)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)  # only once the record is safe
+    hparams.write_run(context.tensorboard_dir, record)
     return record

@@ -11,6 +11,7 @@ from matplotlib.image import imread
 from mtneuron import compare, records
 from mtneuron.compare import Cell
 from tests.helpers import ROOT, run_script
+from tests.test_hparams import plugin_data, read_events
 
 MLP_MULTI = Cell("mlp", "multi", "derived", 32, 10)
 MLP_CENTRAL = Cell("mlp", "central", "scaled", 32, 10)
@@ -142,6 +143,14 @@ def test_compare_imports_no_tensorflow():
     assert output.strip() == "False"
 
 
+def hparams_of(directory):
+    """The HParams a sweep wrote for one run."""
+    from tensorboard.plugins.hparams import metadata
+
+    values = read_events(directory)
+    return plugin_data(values, metadata.SESSION_START_INFO_TAG).session_start_info.hparams
+
+
 @pytest.mark.slow
 def test_compare_command_on_a_quick_configuration(tmp_path, mnist_dir):
     out = str(tmp_path / "compare")
@@ -162,6 +171,9 @@ def test_compare_command_on_a_quick_configuration(tmp_path, mnist_dir):
         summary = stream.read()
     assert "## Each neuron at its best init and learning rate" in summary
     assert "| MLP | multi ReLU |" in summary
+    sessions = [hparams_of(os.path.join(out, "tensorboard", name[:-len(".json")])) for name in names]
+    assert {session["kind"].string_value for session in sessions} == {"central", "multi", "linear"}
+    assert {session["batch_size"].number_value for session in sessions} == {1, 32}
     rerun = run_script(["--groups", "linear", "--batch-sizes", "32", "--learning-rates", "0.001", "0.01",
                         "--seeds", "1-2", "--mlp-epochs", "1", "--examples-per-epoch", "256", "--no-progress",
                         "--out", out], mnist_dir, os.path.join(ROOT, "scripts", "compare.py"))

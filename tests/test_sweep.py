@@ -162,7 +162,9 @@ def test_run_sweep_calls_the_trainer_with_one_signature_and_writes_records(mnist
                                      "tensorboard_dir": str(tmp_path / "out" / "tensorboard" / spec.name),
                                      "checkpoint_dir": str(tmp_path / "out" / "checkpoints" / spec.name)}
         assert record["command"] == "test" and record["train_examples"] == 55000
-    assert sorted(os.listdir(str(tmp_path / "out"))) == sorted(spec.filename for spec in specs)
+    names = sorted([spec.filename for spec in specs] + ["tensorboard"])  # each run's HParams session
+    assert sorted(os.listdir(str(tmp_path / "out"))) == names
+    assert sorted(os.listdir(str(tmp_path / "out" / "tensorboard"))) == sorted(spec.name for spec in specs)
 
 
 def record_context(spec, datasets, context):
