@@ -11,7 +11,7 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtneuron import blog, records, report, stats
+from mtneuron import blog, compare, records, report, stats
 from mtneuron.blog import COLORS, LABELS
 from mtneuron.files import save_figure, write_text
 from mtneuron.markdown import bullets, p_value, provenance, table
@@ -26,6 +26,9 @@ TRAINS_WELL = 0.8  # mean test accuracy from which a model "performs well"
 MUCH_LOWER = 2.0  # "much lower" loss: at least this factor
 SMALL_GAP = 0.02  # a train-test accuracy gap up to this is "no overfitting"
 DEGRADED = 0.1  # a mean test accuracy this far below the model's best counts as degraded
+MATCHES = 0.005  # multi "matches" central unless it is shown worse by more than this
+WITHIN = 0.05  # the paper's neuron trains "to within" this of the ReLU multi-threshold network
+HALF = (0.4, 0.6)  # "half" of the first layer's weights
 SUPPORTED, NOT_SUPPORTED, MIXED = "supported", "not supported", "mixed"
 FAMILIES = (  # measurement family: (file name, what it is)
     ("units_nonzero", "fraction of hidden units with non-zero output"),
@@ -40,19 +43,26 @@ def figure_name(family):
     return "measurement_%s.png" % family
 
 
-def write_claims(out_dir, report_path):
+def write_claims(out_dir, report_path, comparison_dir=None):
     """Write the claims figures and the blog report of the blog's learning rates (summary.md, Figures 2
-    and 3) into ``out_dir``, and ``report_path`` (claims.md); return the paths."""
+    and 3) into ``out_dir``, and ``report_path`` (claims.md, with C7-C9 when ``comparison_dir`` holds the
+    comparison study's records); return the paths."""
     runs = records.load_records(out_dir)
+    comparison = records.load_records(comparison_dir) if comparison_dir else None
     paths = report.write_report(out_dir, rates=BLOG_RATES) + [os.path.join(out_dir, GRID_FIGURE)]
     save_figure(grid_figure(runs), paths[-1])
     for family, description in FAMILIES:
         if measurement_names(runs, family):
             paths.append(os.path.join(out_dir, figure_name(family)))
             save_figure(measurement_figure(runs, family, description), paths[-1])
-    figures = os.path.relpath(out_dir, os.path.dirname(os.path.abspath(report_path)) or ".")
-    write_text(report_path, claims_markdown(runs, figures))
+    write_text(report_path, claims_markdown(runs, _relative(out_dir, report_path), comparison,
+                                            _relative(comparison_dir or ".", report_path)))
     return paths + [report_path]
+
+
+def _relative(directory, report_path):
+    """``directory`` as the report at ``report_path`` names it."""
+    return os.path.relpath(directory, os.path.dirname(os.path.abspath(report_path)) or ".")
 
 
 def measured(runs):
@@ -337,11 +347,116 @@ CLAIMS = (  # id, the blog's claim, its test, the figure that shows it
 )
 
 
-def claims_markdown(runs, figures="."):
-    """``claims.md``: each claim with its measurement, figure, rule and verdict; provenance last."""
+def _summaries(comparison):
+    """``compare.cell_summary`` of every cell of the comparison study."""
+    return [compare.cell_summary(comparison, one) for one in compare.all_cells(comparison)]
+
+
+def _trained(summaries, kinds):
+    """The summaries of cells of ``kinds`` that have final runs."""
+    return [summary for summary in summaries if summary["cell"].kind in kinds and summary["test"]["n"]]
+
+
+def _difference(comparison, reference, candidate):
+    """Paired test of the test accuracy of ``candidate - reference`` (two cell summaries), by seed."""
+    pairs = compare.paired_accuracies(comparison, reference["cell"], candidate["cell"])
+    return stats.paired_test(pairs[0], pairs[1], 0.0)
+
+
+def claim_fair(runs, comparison):
+    """C7: each neuron at its own best init and rate, multi-threshold matches or beats central."""
+    summaries = _summaries(comparison)
+    results = compare.head_to_head(comparison, summaries)
+    lines, passed = [], 0
+    for result in results:
+        passed += result["test"]["ci95"][1] >= -MATCHES
+        lines.append("%s, batch %d: central (%s init, rate %s) %s; multi (%s init, rate %s) %s; %s." % (
+            result["architecture"].upper(), result["batch_size"], result["central"]["cell"].init,
+            format_rate(result["central"]["rate"]), _summary_text(result["central"]),
+            result["multi"]["cell"].init, format_rate(result["multi"]["rate"]),
+            _summary_text(result["multi"]), _test_text(result["test"])))
+    rule = ("per network and batch size, each neuron at the init and learning rate that won on validation, "
+            "test accuracy paired by seed: supported if multi-threshold matches or beats central-threshold "
+            "(the 95%% CI of multi - central reaches above -%s) in every cell, mixed if in some, not "
+            "supported if in none" % MATCHES)
+    return _verdict(passed, len(results)), rule, lines
+
+
+def _summary_text(summary):
+    return "%.4f ± %.4f" % (summary["test"]["mean"], summary["test"]["sd"])
+
+
+def claim_heaviside(runs, comparison):
+    """C8: the paper's Heaviside neuron trains to within ``WITHIN`` of the ReLU multi-threshold MLP."""
+    summaries = _summaries(comparison)
+    lines, verdict = [], NOT_SUPPORTED
+    for summary in _trained(summaries, compare.PAPER_NEURONS):
+        multi = compare.best_of(summaries, "mlp", "multi", summary["cell"].batch_size)
+        result = _difference(comparison, multi, summary)
+        lines.append("%s (MLP, batch %d, rate %s): %s against the multi ReLU MLP (%s init) %s: %s - multi = "
+                     "%+.4f (95%% CI %+.4f to %+.4f), %d seeds; %.0f us/step against %.0f." % (
+                         compare.LABELS[summary["cell"].kind], summary["cell"].batch_size,
+                         format_rate(summary["rate"]), _summary_text(summary), multi["cell"].init,
+                         _summary_text(multi), summary["cell"].kind, result["mean_difference"],
+                         result["ci95"][0], result["ci95"][1], result["n"], summary["us_per_step"],
+                         multi["us_per_step"]))
+        if summary["cell"].kind == "heaviside":
+            verdict = (SUPPORTED if result["ci95"][0] >= -WITHIN else
+                       MIXED if result["mean_difference"] >= -WITHIN else NOT_SUPPORTED)
+    rule = ("supported if the Heaviside MLP's test accuracy minus the multi-threshold ReLU MLP's (at its "
+            "best init, the same batch size, paired by seed) has a 95%% CI above -%s, mixed if only its mean "
+            "is, "
+            "not supported otherwise; the sigmoid and ReLU relatives as context" % WITHIN)
+    return verdict, rule, lines
+
+
+def claim_linear(runs, comparison):
+    """C9: on pixels the multi-threshold first layer is linear and about half its weights are frozen;
+    what that costs against softmax regression."""
+    lines, passed, rates = [], 0, []
+    for rate in BLOG_RATES:
+        changes = [run for run in cell(runs, "multi", rate) if "weights_frozen" in run]
+        if changes:
+            rates.append(rate)
+            frozen = stats.describe([run["weights_frozen"]["W_01"] for run in changes])
+            passed += HALF[0] <= frozen["mean"] <= HALF[1]
+            lines.append("learning rate %s: fraction of W_01 that no step could change %.4f ± %.4f (%d seeds)"
+                         % (format_rate(rate), frozen["mean"], frozen["sd"], frozen["n"]))
+    summaries = _summaries(comparison)
+    for summary in _trained(summaries, ("linear",)):
+        multi = compare.best_of(summaries, "mlp", "multi", summary["cell"].batch_size)
+        if multi is not None:
+            result = _difference(comparison, summary, multi)
+            lines.append("batch %d: softmax regression %s, the multi MLP at its best %s; multi - linear = "
+                         "%+.4f (95%% CI %+.4f to %+.4f), %d seeds." % (
+                             summary["cell"].batch_size, _summary_text(summary), _summary_text(multi),
+                             result["mean_difference"], result["ci95"][0], result["ci95"][1], result["n"]))
+    rule = ("supported if, in the blog's multi-threshold runs (claims study, end of training), the fraction "
+            "of the first layer's weights that no step could change is between %.1f and %.1f at every blog "
+            "learning rate, mixed if at some; the cost is the multi MLP's test accuracy above softmax "
+            "regression's (comparison study), reported" % HALF)
+    return _verdict(passed, len(rates)), rule, lines
+
+
+COMPARISON_CLAIMS = (  # the claims that need the comparison study's records too
+    ("C7", "With each neuron at its own best learning rate and init, multi-threshold matches or beats "
+           "central-threshold, per network and batch size.", claim_fair, compare.TEST_FIGURE),
+    ("C8", "The paper's Heaviside neuron trains to within %s of the ReLU multi-threshold network." % WITHIN,
+     claim_heaviside, compare.RATE_FIGURE),
+    ("C9", "The multi-threshold network's first layer is linear and half its weights are frozen; what that "
+           "costs against a linear model.", claim_linear, compare.TEST_FIGURE),
+)
+
+
+def claims_markdown(runs, figures=".", comparison=None, comparison_figures="."):
+    """``claims.md``: each claim with its measurement, figure, rule and verdict; provenance last. C7-C9 need
+    the ``comparison`` study's records (their figures in ``comparison_figures``)."""
     grid = learning_rates(runs)
     blog_seeds = sorted({run["seed"] for run in runs if run["learning_rate"] in BLOG_RATES})
-    results = [(claim_id, text, test(runs), figure) for claim_id, text, test, figure in CLAIMS]
+    results = [(claim_id, text, test(runs), os.path.join(figures, figure))
+               for claim_id, text, test, figure in CLAIMS]
+    results += [(claim_id, text, test(runs, comparison), os.path.join(comparison_figures, figure))
+                for claim_id, text, test, figure in (COMPARISON_CLAIMS if comparison else ())]
     lines = ["# Do the blog's claims hold?", "",
              "%d runs: both models at %d learning rates (%s), %s seeds per cell (%d seeds at the blog's four "
              "rates); the blog's setup otherwise (%s, batch size 1, Adam, %s epochs of %s "
@@ -352,11 +467,16 @@ def claims_markdown(runs, figures="."):
                  _values(runs, "n_examples"), runs[0]["average_every"], figures), "",
              table(["claim", "verdict"], [["%s: %s" % (claim_id, text), "**%s**" % result[0]]
                                           for claim_id, text, result, _ in results])]
+    if not comparison:
+        lines += ["", "C7-C9 need the comparison study's records: `python scripts/compare.py`, then "
+                  "`python scripts/claims.py --report-only --comparison results/compare`."]
     for claim_id, text, (verdict, rule, findings), figure in results:
         lines += ["", "## %s: %s" % (claim_id, text), "", "**Verdict: %s.** Rule: %s." % (verdict, rule), ""]
         lines += bullets(findings)
-        lines += ["", "Figure: `%s`." % os.path.join(figures, figure)]
+        lines += ["", "Figure: `%s`." % figure]
     lines += ["", "## Provenance", ""] + bullets(provenance(runs)) + [""]
+    if comparison:
+        lines += ["## Provenance of the comparison study", ""] + bullets(provenance(comparison)) + [""]
     return "\n".join(lines)
 
 

@@ -186,8 +186,14 @@ def claims_parser():
     arguments.seeds_option(parser, "--grid-seeds", list(range(1, 6)), "seeds over the grid")
     arguments.engine_option(parser)
     arguments.sweep_options(parser)
+    parser.add_argument("--comparison", type=arguments.input_dir, metavar="DIR",
+                        help="the comparison study's records, for claims C7-C9 [default: %s if it exists]"
+                             % COMPARISON)
     arguments.outputs(parser, "results/claims", "results/claims.md")
     return parser
+
+
+COMPARISON = "results/compare"  # the committed comparison study
 
 
 def claims_study(argv=None):
@@ -197,8 +203,11 @@ def claims_study(argv=None):
                  + _blog_specs(options, options.grid_seeds, options.engine, options.grid_rates))
         return [Sweep(options.out, list(dict.fromkeys(specs)), train_blog_run)]
 
-    return _study("claims.py", claims_parser(), argv, sweeps, lambda options: [
-        "wrote " + ", ".join(claims.write_claims(options.out, options.report))])
+    def write(options):
+        comparison = options.comparison or (COMPARISON if os.path.isdir(COMPARISON) else None)
+        return ["wrote " + ", ".join(claims.write_claims(options.out, options.report, comparison))]
+
+    return _study("claims.py", claims_parser(), argv, sweeps, write)
 
 
 def engine_equivalence_parser():

@@ -219,13 +219,13 @@ def head_to_head(runs, summaries):
         central, multi = (best_of(summaries, architecture, kind, batch) for kind in ("central", "multi"))
         if central is None or multi is None:
             continue
-        pairs = _paired_accuracies(runs, central["cell"], multi["cell"])
+        pairs = paired_accuracies(runs, central["cell"], multi["cell"])
         results.append({"architecture": architecture, "batch_size": batch, "central": central, "multi": multi,
                         "test": stats.compare_models(*pairs)})
     return results
 
 
-def _paired_accuracies(runs, first, second):
+def paired_accuracies(runs, first, second):
     """Test accuracies of two cells' final runs over the seeds both have."""
     accuracies = [{run["seed"]: run["accuracy"] for run in final_runs(runs, cell)}
                   for cell in (first, second)]

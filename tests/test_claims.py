@@ -118,3 +118,49 @@ def test_c5_reports_the_weights_that_never_moved_and_could_never_move_where_reco
                        "at its initial value after training W_01 0.6200 ± 0.0100, W_12 0.0000 ± 0.0000, W_23 "
                        "0.0000 ± 0.0000; that no step could change W_01 0.5200 ± 0.0100, W_12 0.0000 ± "
                        "0.0000, W_23 0.0000 ± 0.0000 (3 seeds)."]
+
+
+def with_frozen_weights(runs, frozen=0.54):
+    """The blog-like runs, the multi-threshold ones with a frozen fraction of W_01."""
+    for run in runs:
+        if run["model"] == "multi":
+            run["weights_frozen"] = {"W_01": frozen, "W_12": 0.0, "W_23": 0.0}
+            run["weights_unchanged"] = dict(run["weights_frozen"])
+    return runs
+
+
+def test_c7_to_c9_read_the_comparison_study():
+    from tests.test_compare import study_runs
+
+    runs, comparison = with_frozen_weights(blog_like(seeds=range(1, 4))), study_runs()
+    found = {claim_id: test(runs, comparison) for claim_id, _, test, _ in claims.COMPARISON_CLAIMS}
+    assert {claim_id: result[0] for claim_id, result in found.items()} == dict.fromkeys(
+        ("C7", "C8", "C9"), claims.SUPPORTED)
+    assert found["C7"][2][0].startswith("MLP, batch 32: central (scaled init, rate 0.001) 0.9617 ± 0.0015; "
+                                        "multi (derived init, rate 0.001) 0.9717 ± 0.0015; multi - central")
+    assert "heaviside - multi = -0.0400" in found["C8"][2][0]
+    assert found["C9"][2][-1].startswith("batch 32: softmax regression 0.9217 ± 0.0015, the multi MLP at its "
+                                         "best 0.9717 ± 0.0015; multi - linear = +0.0500")
+
+
+def test_c8_and_c9_fail_when_the_data_say_so():
+    from tests.test_compare import study_runs
+
+    comparison = study_runs()
+    for run in comparison:
+        if run["kind"] == "heaviside":
+            run["accuracy"] -= 0.2
+    assert claims.claim_heaviside([], comparison)[0] == claims.NOT_SUPPORTED
+    runs = with_frozen_weights(blog_like(seeds=range(1, 4)), frozen=0.1)
+    assert claims.claim_linear(runs, comparison)[0] == claims.NOT_SUPPORTED
+
+
+def test_claims_md_has_c7_to_c9_only_with_the_comparison():
+    from tests.test_compare import study_runs
+
+    runs = with_frozen_weights(blog_like(seeds=range(1, 4)))
+    without = claims.claims_markdown(runs)
+    assert "## C7" not in without and "C7-C9 need the comparison study's records" in without
+    text = claims.claims_markdown(runs, "claims", study_runs(), "compare")
+    assert text.count("**Verdict: ") == 9 and "Figure: `compare/test_accuracy.png`." in text
+    assert "## Provenance of the comparison study" in text and "command: `python scripts/compare.py`" in text
