@@ -187,13 +187,9 @@ def claims_parser():
     arguments.engine_option(parser)
     arguments.sweep_options(parser)
     parser.add_argument("--comparison", type=arguments.input_dir, metavar="DIR",
-                        help="the comparison study's records, for claims C7-C9 [default: %s if it exists]"
-                             % COMPARISON)
+                        help="the comparison study's records (compare.py --out DIR), for claims C7-C9")
     arguments.outputs(parser, "results/claims", "results/claims.md")
     return parser
-
-
-COMPARISON = "results/compare"  # the committed comparison study
 
 
 def claims_study(argv=None):
@@ -204,8 +200,7 @@ def claims_study(argv=None):
         return [Sweep(options.out, list(dict.fromkeys(specs)), train_blog_run)]
 
     def write(options):
-        comparison = options.comparison or (COMPARISON if os.path.isdir(COMPARISON) else None)
-        return ["wrote " + ", ".join(claims.write_claims(options.out, options.report, comparison))]
+        return ["wrote " + ", ".join(claims.write_claims(options.out, options.report, options.comparison))]
 
     return _study("claims.py", claims_parser(), argv, sweeps, write)
 

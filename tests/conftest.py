@@ -10,7 +10,14 @@ import numpy as np
 import pytest
 
 from mtneuron import data
-from tests.helpers import CLAIMS_SCRIPT, QUICK_ARGS, QUICK_CLAIMS_ARGS, run_script
+from tests.helpers import (
+    CLAIMS_SCRIPT,
+    COMPARE_SCRIPT,
+    QUICK_ARGS,
+    QUICK_CLAIMS_ARGS,
+    QUICK_COMPARE_ARGS,
+    run_script,
+)
 
 TinyMnist = collections.namedtuple(
     "TinyMnist", ["directory", "train_images", "train_labels", "test_images", "test_labels",
@@ -103,3 +110,12 @@ def quick_claims(mnist_dir, tmp_path_factory):
     result = run_script(QUICK_CLAIMS_ARGS + paths, mnist_dir, CLAIMS_SCRIPT)
     assert result.returncode == 0, result.stderr
     return str(out / "claims"), str(out / "claims.md")
+
+
+@pytest.fixture(scope="session")
+def quick_compare(mnist_dir, tmp_path_factory):
+    """The directory of a quick comparison study (MLP, softmax regression and batch 1; 2 rates, 2 seeds)."""
+    out = str(tmp_path_factory.mktemp("quick_compare") / "compare")
+    result = run_script(QUICK_COMPARE_ARGS + ["--out", out], mnist_dir, COMPARE_SCRIPT)
+    assert result.returncode == 0, result.stderr
+    return out

@@ -16,6 +16,10 @@ CLAIMS_SCRIPT = os.path.join(ROOT, "scripts", "claims.py")
 QUICK_CLAIMS_ARGS = ["--learning-rates", "0.001", "0.01", "--seeds", "1-3", "--grid-rates", "0.001", "0.1",
                      "--grid-seeds", "1", "--epochs", "1", "--examples-per-epoch", "220", "--test-examples",
                      "100", "--no-progress"]
+COMPARE_SCRIPT = os.path.join(ROOT, "scripts", "compare.py")
+QUICK_COMPARE_ARGS = ["--groups", "mlp", "linear", "batch1", "--batch-sizes", "32", "--learning-rates",
+                      "0.001", "0.01", "--seeds", "1-2", "--mlp-epochs", "1", "--batch1-epochs", "1",
+                      "--examples-per-epoch", "256", "--no-progress"]
 QUICK_ARGS = ["--learning-rates", "0.001", "0.01", "--epochs", "2", "--examples-per-epoch", "220",
               "--test-examples", "100", "--no-progress"]
 

@@ -10,7 +10,7 @@ from matplotlib.image import imread
 
 from mtneuron import compare, records
 from mtneuron.compare import Cell
-from tests.helpers import ROOT, run_script
+from tests.helpers import COMPARE_SCRIPT, QUICK_COMPARE_ARGS, run_script
 from tests.test_hparams import plugin_data, read_events
 
 MLP_MULTI = Cell("mlp", "multi", "derived", 32, 10)
@@ -152,14 +152,8 @@ def hparams_of(directory):
 
 
 @pytest.mark.slow
-def test_compare_command_on_a_quick_configuration(tmp_path, mnist_dir):
-    out = str(tmp_path / "compare")
-    result = run_script(["--groups", "mlp", "linear", "batch1", "--batch-sizes", "32",
-                         "--learning-rates", "0.001", "0.01", "--seeds", "1-2", "--mlp-epochs", "1",
-                         "--batch1-epochs", "1", "--examples-per-epoch", "256",
-                         "--no-progress", "--out", out],
-                        mnist_dir, os.path.join(ROOT, "scripts", "compare.py"))
-    assert result.returncode == 0, result.stderr
+def test_compare_command_on_a_quick_configuration(quick_compare, mnist_dir):
+    out = quick_compare
     names = [name for name in os.listdir(out) if name.startswith("run_")]
     assert len(names) == (5 + 2 + 2) * 3  # every cell: two rates searched, one more seed at the chosen
     with open(os.path.join(out, compare.INIT_CHECK)) as stream:
@@ -174,7 +168,5 @@ def test_compare_command_on_a_quick_configuration(tmp_path, mnist_dir):
     sessions = [hparams_of(os.path.join(out, "tensorboard", name[:-len(".json")])) for name in names]
     assert {session["kind"].string_value for session in sessions} == {"central", "multi", "linear"}
     assert {session["batch_size"].number_value for session in sessions} == {1, 32}
-    rerun = run_script(["--groups", "linear", "--batch-sizes", "32", "--learning-rates", "0.001", "0.01",
-                        "--seeds", "1-2", "--mlp-epochs", "1", "--examples-per-epoch", "256", "--no-progress",
-                        "--out", out], mnist_dir, os.path.join(ROOT, "scripts", "compare.py"))
+    rerun = run_script(QUICK_COMPARE_ARGS + ["--groups", "linear", "--out", out], mnist_dir, COMPARE_SCRIPT)
     assert rerun.returncode == 0 and "training" not in rerun.stdout, rerun.stdout
