@@ -229,6 +229,9 @@ class FastTrainer(InGraphTrainer):
         if datasets.train.images.min() < 0:
             raise ValueError("the fast engine needs training inputs >= 0 (pixels), these have %g: "
                              "train them with --engine exact" % datasets.train.images.min())
+        if not np.isfinite(datasets.train.images).all():  # TF 1.15's XLA dot can turn them finite
+            raise ValueError("the fast engine needs finite training inputs, these have inf or NaN: "
+                             "clean the data, or train them with --engine exact")
         self._adam = _AdamState(self.model.parameters)
         return super()._build(spec, datasets)
 

@@ -104,6 +104,13 @@ def test_the_fast_engine_refuses_negative_training_inputs_and_names_the_engine_t
         engine.FastTrainer(spec("multi"), data, CONFIG)
 
 
+def test_the_fast_engine_refuses_non_finite_training_inputs():
+    data = synthetic_datasets(n=50)
+    data.train.images[3, 7] = np.inf
+    with pytest.raises(ValueError, match="finite training inputs.*--engine exact"):
+        engine.FastTrainer(spec("multi"), data, CONFIG)
+
+
 def test_chunked_indices_follow_the_order_of_single_batches():
     single, chunked = synthetic(n=400, seed=3), synthetic(n=400, seed=3)
     single, chunked = (DataSet(s.images, s.labels, seed=7) for s in (single, chunked))
