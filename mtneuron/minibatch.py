@@ -61,8 +61,13 @@ def derived_layer(kind, fan_in, inputs):
         return math.sqrt(inputs.nonzero / inputs.second_moment), -n / 2
     if kind == "output":
         return 1 / math.sqrt(n * inputs.second_moment), 0.0
-    raise ValueError("the derived init is for per-synapse neurons %s, not %r: central-threshold layers take "
-                     "'scaled' (He, derived for ReLU units)" % (PER_SYNAPSE, kind))
+    raise _not_per_synapse(kind)
+
+
+def _not_per_synapse(kind):
+    """The error for a derived init asked of a layer that has no per-synapse activation."""
+    return ValueError("the derived init is for per-synapse neurons %s, not %r: central-threshold layers take "
+                      "'scaled' (He, derived for ReLU units)" % (PER_SYNAPSE, kind))
 
 
 def derive_init(session, model, images):
@@ -154,7 +159,7 @@ def _check_network(architecture, kind, init):
     if architecture == "cnn" and kind not in ("multi", "central"):
         raise ValueError("the CNN takes 'multi' or 'central' layers, not %r" % kind)
     if init == "derived" and kind not in PER_SYNAPSE:
-        derived_layer(kind, 1, None)  # raises the error that names the fix
+        raise _not_per_synapse(kind)
 
 
 def _initializers(init):
