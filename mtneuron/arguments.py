@@ -50,6 +50,16 @@ def number(kind, maximum=None):
     return parse
 
 
+def count(maximum):
+    """An integer from 0 to ``maximum``."""
+    def parse(text):
+        if not re.fullmatch(r"\d+", text.strip()) or int(text) > maximum:
+            raise argparse.ArgumentTypeError("%r is not a count: pass an integer from 0 to %d"
+                                             % (text, maximum))
+        return int(text)
+    return parse
+
+
 SEED_LIMIT = 2 ** 31 - 1  # TensorFlow's and numpy's seeds are 32-bit
 
 

@@ -421,5 +421,5 @@ def _measured_sweeps(sweeps, peer_minutes):
             for directory, runs in sweeps]
     header = ["sweep", "engine, TensorFlow", "runs", "at a time", "measured wall time",
               "vs the peer (projected)"]
-    return ["### Measured sweeps", "", "Wall time of the committed sweeps, first run started to last run "
-            "finished (each on a machine of this kind, not necessarily quiet).", "", table(header, rows), ""]
+    return ["### Measured sweeps", "", "Wall time of the committed sweeps, while their runs were going "
+            "(each on a machine of this kind, not necessarily quiet).", "", table(header, rows), ""]

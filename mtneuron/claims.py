@@ -37,6 +37,8 @@ FAMILIES = (  # measurement family: (file name, what it is)
     ("gradient_nonzero", "fraction of non-zero entries of each weight gradient"),
 )
 GRID_FIGURE = "test_accuracy_vs_learning_rate.png"
+FROZEN_FIGURE = "weights_frozen.png"
+OWN, COMPARISON = "claims", "comparison"  # where a claim's figure is: this study's --out, the comparison's
 
 
 def figure_name(family):
@@ -51,6 +53,9 @@ def write_claims(out_dir, report_path, comparison_dir=None):
     comparison = records.load_records(comparison_dir) if comparison_dir else None
     paths = report.write_report(out_dir, rates=BLOG_RATES) + [os.path.join(out_dir, GRID_FIGURE)]
     save_figure(grid_figure(runs), paths[-1])
+    if any("weights_frozen" in run for run in runs):
+        paths.append(os.path.join(out_dir, FROZEN_FIGURE))
+        save_figure(frozen_figure(runs), paths[-1])
     for family, description in FAMILIES:
         if measurement_names(runs, family):
             paths.append(os.path.join(out_dir, figure_name(family)))
@@ -116,6 +121,41 @@ def grid_figure(runs):
                     "to highest seed, dots: seeds)" % seed_counts(runs))
     figure.tight_layout(rect=(0, 0, 1, 0.94))
     return figure
+
+
+def frozen_figure(runs):
+    """Per weight matrix and blog learning rate, the fraction of entries still at their initial values
+    after training (bars) and the fraction no step could change (hatched), both models, seeds as dots."""
+    runs = [run for run in runs if "weights_frozen" in run and run["learning_rate"] in BLOG_RATES]
+    names = sorted(runs[0]["weights_frozen"])
+    rates = learning_rates(runs)
+    figure = Figure(figsize=(4.2 * len(names), 4.2))
+    axes = figure.subplots(1, len(names), squeeze=False, sharey=True)[0]
+    series = [(model, key, hatch) for model in models(runs)
+              for key, hatch in (("weights_unchanged", ""), ("weights_frozen", "//"))]
+    for axis, name in zip(axes, names):
+        for offset, (model, key, hatch) in enumerate(series):
+            for index, rate in enumerate(rates):
+                values = [run[key][name] for run in cell(runs, model, rate)]
+                position = index + (offset - (len(series) - 1) / 2) * 0.2
+                axis.bar(position, np.mean(values), 0.18, color=COLORS[model], alpha=0.45 if hatch else 0.9,
+                         hatch=hatch, edgecolor="k", linewidth=0.5,
+                         label=None if index else "%s, %s" % (LABELS[model], FROZEN_LABELS[key]))
+                axis.plot([position] * len(values), values, "k.", markersize=2)
+        axis.set_xticks(range(len(rates)))
+        axis.set_xticklabels([format_rate(rate) for rate in rates])
+        axis.set_xlabel("learning rate")
+        axis.set_title(name)
+    axes[0].set_ylabel("fraction of the matrix")
+    axes[0].set_ylim(0, 1)
+    axes[0].legend(fontsize=8, loc="upper right", frameon=False)
+    figure.suptitle("Weights that never moved from their initial values, and weights no step could move, "
+                    "after %s epochs (%s seeds)" % (_values(runs, "n_epochs"), seed_counts(runs)))
+    figure.tight_layout(rect=(0, 0, 1, 0.93))
+    return figure
+
+
+FROZEN_LABELS = {"weights_unchanged": "never changed", "weights_frozen": "can never change"}
 
 
 def measurement_figure(runs, family, description):
@@ -331,19 +371,19 @@ def claim_overfitting(runs):
     return _verdict(passed, len(rates)), rule, lines
 
 
-CLAIMS = (  # id, the blog's claim, its test, the figure that shows it
+CLAIMS = (  # id, the blog's claim, its test, the figures that show it: (OWN or COMPARISON, file name)
     ("C1", "The multi-threshold model is more robust to high learning rates (%s)."
      % ", ".join(format_rate(rate) for rate in HIGH_RATES),
-     claim_robust, report.BARS_FIGURE),
+     claim_robust, ((OWN, report.BARS_FIGURE),)),
     ("C2", "The blog's open question: is that robustness only a shift, so that multi-threshold "
-           "collapses too at even higher learning rates?", claim_shift, GRID_FIGURE),
+           "collapses too at even higher learning rates?", claim_shift, ((OWN, GRID_FIGURE),)),
     ("C3", "When the central model trains well, its loss is much lower than the multi model's.",
-     claim_loss, report.CURVES_FIGURE),
+     claim_loss, ((OWN, report.CURVES_FIGURE),)),
     ("C4", "Multi-threshold neurons fire less sparsely (\"greatly reduce the sparsity\").",
-     claim_sparsity, figure_name("units_nonzero")),
+     claim_sparsity, ((OWN, figure_name("units_nonzero")),)),
     ("C5", "More weights are updated at each step (fewer zero gradients).", claim_gradients,
-     figure_name("gradient_nonzero")),
-    ("C6", "Multi-threshold does not overfit (train vs test gap).", claim_overfitting, GRID_FIGURE),
+     ((OWN, figure_name("gradient_nonzero")), (OWN, FROZEN_FIGURE))),
+    ("C6", "Multi-threshold does not overfit (train vs test gap).", claim_overfitting, ((OWN, GRID_FIGURE),)),
 )
 
 
@@ -371,7 +411,7 @@ def claim_fair(runs, comparison):
     for result in results:
         passed += result["test"]["ci95"][1] >= -MATCHES
         lines.append("%s, batch %d: central (%s init, rate %s) %s; multi (%s init, rate %s) %s; %s." % (
-            result["architecture"].upper(), result["batch_size"], result["central"]["cell"].init,
+            compare.NETWORKS[result["architecture"]], result["batch_size"], result["central"]["cell"].init,
             format_rate(result["central"]["rate"]), _summary_text(result["central"]),
             result["multi"]["cell"].init, format_rate(result["multi"]["rate"]),
             _summary_text(result["multi"]), _test_text(result["test"])))
@@ -440,11 +480,13 @@ def claim_linear(runs, comparison):
 
 COMPARISON_CLAIMS = (  # the claims that need the comparison study's records too
     ("C7", "With each neuron at its own best learning rate and init, multi-threshold matches or beats "
-           "central-threshold, per network and batch size.", claim_fair, compare.TEST_FIGURE),
+           "central-threshold, per network and batch size.", claim_fair,
+     ((COMPARISON, compare.TEST_FIGURE), (COMPARISON, compare.RATE_FIGURE))),
     ("C8", "The paper's Heaviside neuron trains to within %s of the ReLU multi-threshold network." % WITHIN,
-     claim_heaviside, compare.RATE_FIGURE),
+     claim_heaviside, ((COMPARISON, compare.TEST_FIGURE), (COMPARISON, compare.RATE_FIGURE))),
     ("C9", "The multi-threshold network's first layer is linear and half its weights are frozen; what that "
-           "costs against a linear model.", claim_linear, compare.TEST_FIGURE),
+           "costs against a linear model.", claim_linear,
+     ((OWN, FROZEN_FIGURE), (COMPARISON, compare.TEST_FIGURE))),
 )
 
 
@@ -453,10 +495,10 @@ def claims_markdown(runs, figures=".", comparison=None, comparison_figures="."):
     the ``comparison`` study's records (their figures in ``comparison_figures``)."""
     grid = learning_rates(runs)
     blog_seeds = sorted({run["seed"] for run in runs if run["learning_rate"] in BLOG_RATES})
-    results = [(claim_id, text, test(runs), os.path.join(figures, figure))
-               for claim_id, text, test, figure in CLAIMS]
-    results += [(claim_id, text, test(runs, comparison), os.path.join(comparison_figures, figure))
-                for claim_id, text, test, figure in (COMPARISON_CLAIMS if comparison else ())]
+    where = {OWN: figures, COMPARISON: comparison_figures}
+    results = [(claim_id, text, test(runs), shown) for claim_id, text, test, shown in CLAIMS]
+    results += [(claim_id, text, test(runs, comparison), shown)
+                for claim_id, text, test, shown in (COMPARISON_CLAIMS if comparison else ())]
     lines = ["# Do the blog's claims hold?", "",
              "%d runs: both models at %d learning rates (%s), %s seeds per cell (%d seeds at the blog's four "
              "rates); the blog's setup otherwise (%s, batch size 1, Adam, %s epochs of %s "
@@ -470,10 +512,11 @@ def claims_markdown(runs, figures=".", comparison=None, comparison_figures="."):
     if not comparison:
         lines += ["", "C7-C9 need the comparison study's records: `python scripts/compare.py`, then "
                   "`python scripts/claims.py --report-only --comparison results/compare`."]
-    for claim_id, text, (verdict, rule, findings), figure in results:
+    for claim_id, text, (verdict, rule, findings), shown in results:
         lines += ["", "## %s: %s" % (claim_id, text), "", "**Verdict: %s.** Rule: %s." % (verdict, rule), ""]
         lines += bullets(findings)
-        lines += ["", "Figure: `%s`." % figure]
+        lines += ["", "%s: %s." % ("Figure" if len(shown) == 1 else "Figures", ", ".join(
+            "`%s`" % os.path.join(where[study], name) for study, name in shown))]
     lines += ["", "## Provenance", ""] + bullets(provenance(runs)) + [""]
     if comparison:
         lines += ["## Provenance of the comparison study", ""] + bullets(provenance(comparison)) + [""]

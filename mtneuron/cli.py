@@ -302,6 +302,9 @@ def compare_parser():
                         default=list(study.BATCH_SIZES), metavar="N")
     parser.add_argument("--learning-rates", nargs="+", type=arguments.number(float),
                         default=list(study.RATES), metavar="RATE", help="the grid each cell searches")
+    parser.add_argument("--extensions", type=arguments.count(10), default=study.EXTENSIONS,
+                        metavar="N", help="rates searched past an end of the grid (the next of 1, 3, 10, "
+                                          "30, ... x 10^k) while a cell's best rate lies on that end")
     arguments.seeds_option(parser, "--seeds", list(study.SEEDS), "seeds of each chosen rate (the first also "
                            "searches)")
     for group, epochs in sorted(study.EPOCHS.items()):
@@ -322,7 +325,7 @@ def compare(argv=None):
         minibatch.prefer_onednn()  # before the workers start: they inherit it, and every record stores it
         epochs = {group: getattr(options, group + "_epochs") for group in study.EPOCHS}
         settings = study.Settings(options.groups, options.batch_sizes, options.learning_rates,
-                                  options.seeds, epochs, options.examples_per_epoch)
+                                  options.seeds, epochs, options.examples_per_epoch, options.extensions)
         for planned in study.stages(options.out, settings):
             yield Sweep(options.out, planned, minibatch.train)
 

@@ -25,8 +25,23 @@ def p_value(value):
 
 
 def sweep_seconds(runs):
-    """Seconds from the first run's start to the last run's end."""
-    return max(run["finished_at"] for run in runs) - min(run["started_at"] for run in runs)
+    """Wall seconds of the sittings in which the runs went (a study resumed days later does not count the
+    days in between)."""
+    return sum(finish - start for start, finish in sittings(runs))
+
+
+PAUSE = 600  # seconds without a run going that end a sitting (between runs a sweep starts processes, plans)
+
+
+def sittings(runs):
+    """The ``(start, finish)`` spans in which runs went with no pause of ``PAUSE`` seconds or more."""
+    spans = []
+    for start, finish in sorted((run["started_at"], run["finished_at"]) for run in runs):
+        if spans and start < spans[-1][1] + PAUSE:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], finish))
+        else:
+            spans.append((start, finish))
+    return spans
 
 
 PROVENANCE_KEYS = (("engine", "engine"), ("onednn", "TF_ENABLE_ONEDNN_OPTS"), ("xla_flags", "XLA_FLAGS"),
@@ -42,9 +57,10 @@ def provenance(runs):
         facts.append("%s: %s" % (name, ", ".join(sorted({str(run.get(key, DASH)) for run in runs}))))
     facts.append("runs: %d, from %s to %s UTC" % (len(runs), _utc(min(run["started_at"] for run in runs)),
                                                  _utc(max(run["finished_at"] for run in runs))))
-    facts.append("sweep wall time: %.1f min (first run started to last run finished); "
-                 "compute time summed over runs: %.1f min"
-                 % (sweep_seconds(runs) / 60, sum(run["wall_time_s"] for run in runs) / 60))
+    spans = len(sittings(runs))
+    facts.append("sweep wall time: %.1f min (while runs were going%s); compute time summed over runs: "
+                 "%.1f min" % (sweep_seconds(runs) / 60, "" if spans == 1 else ", in %d sittings" % spans,
+                               sum(run["wall_time_s"] for run in runs) / 60))
     return facts
 
 

@@ -33,6 +33,13 @@ def test_numbers_keep_their_type_and_maximum():
         arguments.number(int)("1.5")
 
 
+def test_counts_start_at_zero_and_stop_at_their_maximum():
+    assert arguments.count(10)("0") == 0 and arguments.count(10)("10") == 10
+    for text in ("-1", "11", "1.5", "x", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="not a count"):
+            arguments.count(10)(text)
+
+
 @pytest.fixture
 def places(tmp_path):
     """A file, a missing path and a directory under ``tmp_path``."""

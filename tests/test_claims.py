@@ -78,6 +78,16 @@ def test_write_claims_makes_the_report_and_every_figure(tmp_path):
     text = (tmp_path / "claims.md").read_text()
     assert text.count("**Verdict: supported.**") == 6 and "`claims/%s`" % claims.GRID_FIGURE in text
     assert "42 runs" in text and "3 seeds per cell" in text
+
+
+def test_write_claims_draws_the_frozen_weights_when_records_have_them(tmp_path):
+    out = tmp_path / "claims"
+    out.mkdir()
+    for run in with_frozen_weights(blog_like(seeds=range(1, 3))):
+        records.write_json(str(out / records.spec_of(run).filename), run)
+    paths = claims.write_claims(str(out), str(tmp_path / "claims.md"))
+    frozen = [path for path in paths if path.endswith(claims.FROZEN_FIGURE)]
+    assert len(frozen) == 1 and imread(frozen[0]).shape[:2] == pytest.approx((420, 1260), abs=1)
     summary = (out / report.SUMMARY).read_text()  # the blog report covers the blog's four rates only
     assert "| 0.01 | Multi-threshold | 0.7730 |" in summary and "| 0.1 |" not in summary
 
@@ -162,5 +172,7 @@ def test_claims_md_has_c7_to_c9_only_with_the_comparison():
     without = claims.claims_markdown(runs)
     assert "## C7" not in without and "C7-C9 need the comparison study's records" in without
     text = claims.claims_markdown(runs, "claims", study_runs(), "compare")
-    assert text.count("**Verdict: ") == 9 and "Figure: `compare/test_accuracy.png`." in text
+    assert text.count("**Verdict: ") == 9
+    assert "Figures: `claims/weights_frozen.png`, `compare/test_accuracy.png`." in text  # C9: both studies'
+    assert "Figure: `claims/test_accuracy_vs_learning_rate.png`." in text
     assert "## Provenance of the comparison study" in text and "command: `python scripts/compare.py`" in text

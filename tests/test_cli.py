@@ -56,7 +56,7 @@ BAD_OPTIONS = [
     ("part2", ["--batch-sizes", "0"]), ("part2", ["--learning-rate", "nan"]), ("part2", ["--seed", "-1"]),
     ("part2", ["--inits", "xavier"]), ("part2", ["--architectures", "rnn"]), ("part2", ["--out", "FILE"]),
     ("compare", ["--groups", "rnn"]), ("compare", ["--learning-rates", "inf"]),
-    ("compare", ["--seeds", "3-1"]),
+    ("compare", ["--seeds", "3-1"]), ("compare", ["--extensions", "-1"]), ("compare", ["--extensions", "11"]),
     ("compare", ["--mlp-epochs", "0"]), ("compare", ["--batch-sizes", "0"]), ("compare", ["--out", "FILE"]),
     ("benchmark", ["--repeats", "0"]), ("benchmark", ["--layer-batches", "0"]),
     ("benchmark", ["--out", "DIR"]),

@@ -77,20 +77,53 @@ def write_runs(directory, runs):
         records.write_json(os.path.join(directory, name), run)
 
 
+def test_the_next_rate_follows_one_three_ten():
+    assert compare.next_rate(0.03, 1) == 0.1 and compare.next_rate(0.1, 1) == 0.3
+    assert compare.next_rate(0.0001, -1) == 3e-5 and compare.next_rate(3e-5, -1) == 1e-5
+    assert compare.next_rate(0.002, 1) == 0.003 and compare.next_rate(0.002, -1) == 0.001
+
+
+def test_a_best_rate_on_an_end_of_the_grid_searches_past_it_up_to_the_extensions():
+    settings = compare.default_settings(rates=(0.001, 0.01), extensions=2)
+    runs = [fake_run(MLP_MULTI, 0.001, 1, 0.8), fake_run(MLP_MULTI, 0.01, 1, 0.9),
+            fake_run(MLP_CENTRAL, 0.001, 1, 0.95), fake_run(MLP_CENTRAL, 0.01, 1, 0.9)]
+    planned = compare.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
+    assert [(spec.kind, spec.learning_rate, spec.seed) for spec in planned] == [("multi", 0.03, 1),
+                                                                               ("central", 0.0003, 1)]
+    runs += [fake_run(MLP_MULTI, 0.03, 1, 0.95), fake_run(MLP_CENTRAL, 0.0003, 1, 0.5)]
+    planned = compare.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
+    assert [spec.learning_rate for spec in planned] == [0.1]
+    runs.append(fake_run(MLP_MULTI, 0.1, 1, 0.97))  # still on the edge, but two past the grid
+    assert compare.edge_specs([MLP_MULTI], runs, settings) == []
+    assert compare.cell_summary(runs, MLP_MULTI)["edge"]
+    assert compare.edge_specs([MLP_MULTI], runs[:2], settings._replace(extensions=0)) == []
+    assert compare.edge_specs([MLP_MULTI], runs[1:2], settings) == []  # one rate searched: no end to pass
+
+
 def test_stages_plan_each_stage_from_the_records_before_it(tmp_path):
     settings = compare.default_settings(groups=("mlp", "batch1"), batch_sizes=(32,), rates=(0.001, 0.01),
-                                        seeds=(1, 2))
+                                        seeds=(1, 2), extensions=1)
     stages = compare.stages(str(tmp_path), settings)
+
+    def train(planned, validation):
+        write_runs(str(tmp_path), [fake_run(compare.cell_of(spec.to_dict()), spec.learning_rate, spec.seed,
+                                            validation(spec)) for spec in planned])
+
     search = next(stages)
     assert len(search) == 5 * 2 and {spec.seed for spec in search} == {1}
-    write_runs(str(tmp_path), [fake_run(compare.cell_of(spec.to_dict()), spec.learning_rate, 1,
-                                        0.9 if spec.learning_rate == 0.01 else 0.5) for spec in search])
+    train(search, lambda spec: 0.9 if spec.learning_rate == 0.01 else 0.5)
+    past = next(stages)
+    assert {spec.learning_rate for spec in past} == {0.03} and len(past) == 5
+    train(past, lambda spec: 0.1)  # worse: 0.01 stays the best
     single = next(stages)
     assert {(spec.kind, spec.batch_size) for spec in single} == {("central", 1), ("multi", 1)}
-    write_runs(str(tmp_path), [fake_run(compare.cell_of(spec.to_dict()), spec.learning_rate, 1, 0.7)
-                               for spec in single])
+    train(single, lambda spec: 0.7 if spec.learning_rate == 0.001 else 0.6)
+    past = next(stages)
+    assert {(spec.batch_size, spec.learning_rate) for spec in past} == {(1, 0.0003)}
+    train(past, lambda spec: 0.8)  # better: the batch-1 cells take 0.0003
     final = next(stages)
-    assert len(final) == 7 and {(spec.learning_rate, spec.seed) for spec in final} == {(0.01, 2), (0.001, 2)}
+    assert len(final) == 7 and {(spec.learning_rate, spec.seed) for spec in final} == {
+        (0.01, 2), (0.0003, 2)}
     with pytest.raises(StopIteration):
         next(stages)
 

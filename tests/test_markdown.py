@@ -30,13 +30,22 @@ def run(engine, started, minutes, **facts):
     return record
 
 
+def test_the_wall_time_leaves_out_the_pauses_between_sittings():
+    runs = [run("fast", 1.7e9, 2.0), run("fast", 1.7e9 + 30, 1.0), run("fast", 1.7e9 + 130, 1.0),
+            run("fast", 1.7e9 + 86400, 3.0)]  # a 10 s pause between runs is part of the sweep; a day is not
+    assert markdown.sittings(runs) == [(1.7e9, 1.7e9 + 190), (1.7e9 + 86400, 1.7e9 + 86580)]
+    assert markdown.sweep_seconds(runs) == 370.0
+    assert markdown.provenance(runs)[-1] == ("sweep wall time: 6.2 min (while runs were going, in 2 "
+                                             "sittings); compute time summed over runs: 7.0 min")
+
+
 def test_provenance_lists_every_value_the_runs_recorded_and_the_wall_time():
     runs = [run("fast", 1.7e9, 2.0, tensorflow_version="2.21.0"), run("exact", 1.7e9 + 60, 3.0)]
     facts = markdown.provenance(runs)
     assert facts[0] == "command: `python scripts/reproduce_blog.py`"
     assert "engine: exact, fast" in facts and "TensorFlow: 2.21.0, –" in facts and "XLA_FLAGS: –" in facts
     assert facts[-2] == "runs: 2, from 2023-11-14 22:13 to 2023-11-14 22:17 UTC"
-    assert facts[-1] == ("sweep wall time: 4.0 min (first run started to last run finished); "
+    assert facts[-1] == ("sweep wall time: 4.0 min (while runs were going); "
                          "compute time summed over runs: 5.0 min")
     assert markdown.sweep_seconds(runs) == 240.0
     assert markdown.provenance([dict(runs[0], command=None)])[0] == "command: `None`"
