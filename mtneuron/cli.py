@@ -19,6 +19,7 @@ from mtneuron import (
     claims,
     data,
     files,
+    hparams,
     interpreter,
     minibatch,
     records,
@@ -46,9 +47,16 @@ def _study(script, parser, argv, sweeps, write):
     def study(options, argv):
         for planned in ([] if options.report_only else sweeps(options)):
             _train(planned, options, script, argv)
-        return write(options)
+        return _earlier_sessions(options.out) + write(options)
 
     return _command_line(script, parser, argv, study)
+
+
+def _earlier_sessions(out_dir):
+    """Give runs made before HParams sessions were written theirs (from their records); say so if any."""
+    written = hparams.write_missing(out_dir)
+    return ["wrote the HParams sessions of %d earlier run(s) into %s" % (len(written), os.path.join(
+        out_dir, "tensorboard"))] if written else []
 
 
 def _command_line(script, parser, argv, action):

@@ -7,7 +7,11 @@ With no experiment summary, TensorBoard builds the experiment from the sessions.
 TensorFlow are imported when a run is written, never at import.
 """
 
+import glob
 import math
+import os
+
+from mtneuron import records
 
 HPARAMS = ("model", "architecture", "kind", "init", "batch_size", "learning_rate", "seed", "engine",
            "n_epochs", "n_examples")
@@ -43,3 +47,36 @@ def write_run(directory, record):
     end = hparams_summary.session_end_pb(api_pb2.STATUS_SUCCESS, end_time_secs=record["finished_at"])
     writer.add_summary(end.SerializeToString(), 1)
     writer.close()
+
+
+def run_directory(out_dir, name):
+    """Where a sweep into ``out_dir`` writes the TensorBoard events of its run ``name``."""
+    return os.path.join(out_dir, "tensorboard", name)
+
+
+def has_session(directory):
+    """Whether an event file in ``directory`` holds an HParams session."""
+    from tensorboard.plugins.hparams import metadata
+
+    from mtneuron.tf1 import tf
+
+    for path in sorted(glob.glob(os.path.join(directory, "events.out.tfevents.*"))):
+        for event in tf.train.summary_iterator(path):
+            if any(value.metadata.plugin_data.plugin_name == metadata.PLUGIN_NAME
+                   for value in event.summary.value):
+                return True
+    return False
+
+
+def write_missing(out_dir):
+    """Write the HParams session of every complete run in ``out_dir`` whose TensorBoard directory has
+    none (runs made before sessions were written); return those directories."""
+    written = []
+    for path in sorted(glob.glob(os.path.join(out_dir, "run_*.json"))):
+        record = records.read_json(path)
+        directory = run_directory(out_dir, os.path.basename(path)[:-len(".json")])
+        if record is not None and records.is_complete(record) and os.path.isdir(directory) \
+                and not has_session(directory):
+            write_run(directory, record)
+            written.append(directory)
+    return written

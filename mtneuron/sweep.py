@@ -191,7 +191,7 @@ def _train_one(train, spec, data_dir, out_dir, threads, progress, extra):
         _worker["datasets"][data_dir] = data.read_data_sets(data_dir)
     checkpoint_dir = os.path.join(out_dir, CHECKPOINTS, spec.name)
     context = RunContext(threads=threads, progress=progress, position=_worker["slot"],
-                         tensorboard_dir=os.path.join(out_dir, "tensorboard", spec.name),
+                         tensorboard_dir=hparams.run_directory(out_dir, spec.name),
                          checkpoint_dir=checkpoint_dir)
     record = train(spec, _worker["datasets"][data_dir], context)
     record.update(extra)

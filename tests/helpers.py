@@ -19,7 +19,7 @@ QUICK_CLAIMS_ARGS = ["--learning-rates", "0.001", "0.01", "--seeds", "1-3", "--g
 COMPARE_SCRIPT = os.path.join(ROOT, "scripts", "compare.py")
 QUICK_COMPARE_ARGS = ["--groups", "mlp", "linear", "batch1", "--batch-sizes", "32", "--learning-rates",
                       "0.001", "0.01", "--seeds", "1-2", "--mlp-epochs", "1", "--batch1-epochs", "1",
-                      "--examples-per-epoch", "256", "--no-progress"]
+                      "--examples-per-epoch", "256", "--extensions", "0", "--no-progress"]
 QUICK_ARGS = ["--learning-rates", "0.001", "0.01", "--epochs", "2", "--examples-per-epoch", "220",
               "--test-examples", "100", "--no-progress"]
 

@@ -6,7 +6,7 @@ import sys
 
 from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 
-from mtneuron import hparams
+from mtneuron import hparams, records
 from mtneuron.tf1 import tf
 
 
@@ -54,3 +54,25 @@ def test_blog_runs_are_batch_size_one():
 def test_the_tensorboard_command_is_installed_beside_this_interpreter():
     """``pip install -e ".[cpu]"`` (TF 2.x) and ``".[tf1]"`` (TF 1.15) both bring TensorBoard."""
     assert os.path.exists(os.path.join(os.path.dirname(sys.executable), "tensorboard"))
+
+
+def blog_record(started_at=1.7e9):
+    spec = {"model": "multi", "learning_rate": 0.001, "seed": 21, "engine": "fast"}
+    return dict(spec, spec=spec, status="complete", n_examples=55000, n_epochs=4, losses=[1.0],
+                accuracies=[0.9], accuracy=0.9, started_at=started_at, finished_at=started_at + 60)
+
+
+def test_runs_made_before_sessions_get_theirs_from_their_records_once(tmp_path):
+    out = str(tmp_path)
+    for name in ("run_multi_0.001", "run_multi_0.01"):
+        records.write_json(os.path.join(out, name + ".json"), blog_record())
+    earlier = hparams.run_directory(out, "run_multi_0.001")
+    writer = tf.summary.FileWriter(earlier, graph=None)  # an earlier sweep's scalars, no session
+    writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="loss", simple_value=1.0)]), 0)
+    writer.close()
+    assert not hparams.has_session(earlier)
+    assert hparams.write_missing(out) == [earlier]  # the run without TensorBoard events gets none
+    assert hparams.has_session(earlier) and not os.path.exists(hparams.run_directory(out, "run_multi_0.01"))
+    start = plugin_data(read_events(earlier), metadata.SESSION_START_INFO_TAG).session_start_info
+    assert start.hparams["learning_rate"].number_value == 0.001
+    assert hparams.write_missing(out) == []

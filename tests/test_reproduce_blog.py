@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mtneuron import engine
+from mtneuron import engine, hparams
 from tests.helpers import QUICK_ARGS, ROOT, SCRIPT, run_script
 
 BLOCK_TENSORFLOW = (
@@ -155,3 +155,22 @@ def test_reference_defaults_to_a_faithful_subdirectory_and_a_missing_one_is_an_e
             os.path.join(out, "tf1.15", "faithful"), os.path.join(out, "faithful")) in stream.read()
     missing = run_script(["--report-only", "--out", out, "--reference", str(tmp_path / "none")], None)
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_report_only_gives_runs_made_before_hparams_sessions_theirs(quick_results, tmp_path):
+    from mtneuron.tf1 import tf
+
+    out = str(tmp_path / "copy")
+    shutil.copytree(quick_results, out)
+    shutil.rmtree(os.path.join(out, "tensorboard"))
+    names = [name[:-len(".json")] for name in os.listdir(out) if name.startswith("run_")]
+    for name in names:  # as an earlier version left them: scalars, no session
+        writer = tf.summary.FileWriter(hparams.run_directory(out, name), graph=None)
+        writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="loss", simple_value=1.0)]), 0)
+        writer.close()
+    result = run_script(["--report-only", "--out", out], None)
+    assert result.returncode == 0, result.stderr
+    assert "wrote the HParams sessions of %d earlier run(s)" % len(names) in result.stdout
+    assert all(hparams.has_session(hparams.run_directory(out, name)) for name in names)
+    assert "HParams" not in run_script(["--report-only", "--out", out], None).stdout
