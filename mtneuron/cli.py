@@ -53,8 +53,12 @@ def _study(script, parser, argv, sweeps, write):
 
 
 def _earlier_sessions(out_dir):
-    """Give runs made before HParams sessions were written theirs (from their records); say so if any."""
-    written = hparams.write_missing(out_dir)
+    """Give runs made before HParams sessions were written theirs (from their records); say so if any.
+    Reports need no TensorFlow: without it, the sessions wait for a later command."""
+    try:
+        written = hparams.write_missing(out_dir)
+    except ImportError as error:
+        return ["HParams sessions not checked (%s)" % error]
     return ["wrote the HParams sessions of %d earlier run(s) into %s" % (len(written), os.path.join(
         out_dir, "tensorboard"))] if written else []
 

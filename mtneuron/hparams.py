@@ -72,11 +72,20 @@ def write_missing(out_dir):
     """Write the HParams session of every complete run in ``out_dir`` whose TensorBoard directory has
     none (runs made before sessions were written); return those directories."""
     written = []
-    for path in sorted(glob.glob(os.path.join(out_dir, "run_*.json"))):
-        record = records.read_json(path)
-        directory = run_directory(out_dir, os.path.basename(path)[:-len(".json")])
-        if record is not None and records.is_complete(record) and os.path.isdir(directory) \
-                and not has_session(directory):
+    for directory, record in _runs_with_events(out_dir):
+        if not has_session(directory):
             write_run(directory, record)
             written.append(directory)
     return written
+
+
+def _runs_with_events(out_dir):
+    """``(TensorBoard directory, record)`` of every complete run in ``out_dir`` that has such a directory
+    (found without TensorFlow)."""
+    found = []
+    for path in sorted(glob.glob(os.path.join(out_dir, "run_*.json"))):
+        record = records.read_json(path)
+        directory = run_directory(out_dir, os.path.basename(path)[:-len(".json")])
+        if record is not None and records.is_complete(record) and os.path.isdir(directory):
+            found.append((directory, record))
+    return found

@@ -169,6 +169,12 @@ def test_report_only_gives_runs_made_before_hparams_sessions_theirs(quick_result
         writer = tf.summary.FileWriter(hparams.run_directory(out, name), graph=None)
         writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="loss", simple_value=1.0)]), 0)
         writer.close()
+    code = BLOCK_TENSORFLOW + "from mtneuron import cli\nsys.exit(cli.reproduce_blog(['--report-only', " \
+                              "'--out', %r]))\n" % out
+    without = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert without.returncode == 0, without.stderr  # the report needs no TensorFlow; the sessions wait
+    assert "HParams sessions not checked (mtneuron needs TensorFlow: pip install" in without.stdout
+    assert not any(hparams.has_session(hparams.run_directory(out, name)) for name in names)
     result = run_script(["--report-only", "--out", out], None)
     assert result.returncode == 0, result.stderr
     assert "wrote the HParams sessions of %d earlier run(s)" % len(names) in result.stdout
