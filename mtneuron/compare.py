@@ -351,20 +351,22 @@ def summary_markdown(runs, check=None):
 def _setup(runs):
     """How the cells were searched, trained and scored."""
     grid, past = _grid(runs)
-    return ("Each cell (network, hidden neuron, init, batch size) picks its learning rate from %s by the "
-            "final validation accuracy (5,000 held-out images) of one run with the first seed; a cell whose "
-            "best rate lay on an end of that grid also searched past it (%s). The chosen rate is then "
-            "trained with every seed and scored once on the 10,000 test images. Adam, %s training examples "
+    return ("Each cell (network, hidden neuron, init, batch size) picks its learning rate by the final "
+            "validation accuracy (5,000 held-out images) of one run per rate with the first seed: every cell "
+            "searched %s, and a cell whose best rate lay on an end of its grid searched past it on the "
+            "1-3-10 sequence (rates only some cells searched: %s). The chosen rate is then trained with "
+            "every seed and scored once on the 10,000 test images. Adam, %s training examples "
             "per epoch; epochs: %s. Inits: `blog` N(0, 1) everywhere; `scaled` He hidden and Glorot output "
             "kernels, zero biases; `derived` the per-synapse init of the README (centred, unit variance). "
             "Intervals are 95%% t-intervals over seeds; paired tests pair equal seeds (the same data order)."
             % (", ".join(map(records.format_rate, grid)),
-               ", ".join(map(records.format_rate, past)) or "no cell did",
+               ", ".join(map(records.format_rate, past)) or "none",
                _thousands(max(run["n_examples"] for run in runs)), _epochs(runs)))
 
 
 def _grid(runs):
-    """The rates every cell searched, and those only some searched (past an end of the grid)."""
+    """The rates every cell searched, and those only some searched (past an end of a grid; the records do not
+    say which grid a study was given)."""
     searched = [{run["learning_rate"] for run in search_runs(runs, cell)} for cell in all_cells(runs)]
     grid = set.intersection(*searched)
     return sorted(grid), sorted(set.union(*searched) - grid)

@@ -154,7 +154,7 @@ def test_head_to_head_pairs_each_neuron_at_its_best_init():
 
 
 def test_report_from_records(tmp_path):
-    write_runs(str(tmp_path), study_runs())
+    write_runs(str(tmp_path), study_runs() + [fake_run(MLP_MULTI, 0.0003, 1, 0.5)])  # one cell searched more
     check = {"checks": [{"architecture": "mlp", "kind": "multi", "init": "derived", "images": 100,
                          "layers": [{"mean": 0.01, "variance": 0.98}]}]}
     records.write_json(os.path.join(str(tmp_path), compare.INIT_CHECK), check)
@@ -165,6 +165,9 @@ def test_report_from_records(tmp_path):
     assert "Heaviside + thresholds (MLP, batch 32): test 0.9317" in text and "gap -0.0400" in text
     assert "linear gets 94.9%" in text
     assert text.index("| MLP | multi ReLU | derived |") < text.index("| MLP | Heaviside")
+    assert "every cell searched 0.001, 0.01, and" in text
+    assert "(rates only some cells searched: 0.0003)" in text
+    assert "epochs: MLP batch 32: 10, MLP (the paper's neurons) batch 32: 10, Linear batch 32: 10." in text
     assert "## The derived init on real activations" in text
     assert "command: `python scripts/compare.py`" in text
     assert imread(paths[0]).shape[0] > 100 and imread(paths[1]).shape[0] > 100
