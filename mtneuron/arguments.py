@@ -50,25 +50,18 @@ def number(kind, maximum=None):
     return parse
 
 
-def count(maximum):
-    """An integer from 0 to ``maximum``."""
+def count(maximum, noun="count"):
+    """An integer from 0 to ``maximum``; its error calls the value a ``noun``."""
     def parse(text):
         if not re.fullmatch(r"\d+", text.strip()) or int(text) > maximum:
-            raise argparse.ArgumentTypeError("%r is not a count: pass an integer from 0 to %d"
-                                             % (text, maximum))
+            raise argparse.ArgumentTypeError("%r is not a %s: pass an integer from 0 to %d"
+                                             % (text, noun, maximum))
         return int(text)
     return parse
 
 
 SEED_LIMIT = 2 ** 31 - 1  # TensorFlow's and numpy's seeds are 32-bit
-
-
-def seed(text):
-    """One seed: an integer from 0 to 2**31 - 1."""
-    if not re.fullmatch(r"\d+", text.strip()) or int(text) > SEED_LIMIT:
-        raise argparse.ArgumentTypeError("%r is not a seed: pass an integer from 0 to %d"
-                                         % (text, SEED_LIMIT))
-    return int(text)
+seed = count(SEED_LIMIT, "seed")  # one seed
 
 
 def seeds(text):

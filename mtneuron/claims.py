@@ -38,6 +38,7 @@ FAMILIES = (  # measurement family: (file name, what it is)
 )
 GRID_FIGURE = "test_accuracy_vs_learning_rate.png"
 FROZEN_FIGURE = "weights_frozen.png"
+FROZEN_LABELS = {"weights_unchanged": "never changed", "weights_frozen": "can never change"}
 OWN, COMPARISON = "claims", "comparison"  # where a claim's figure is: this study's --out, the comparison's
 
 
@@ -153,9 +154,6 @@ def frozen_figure(runs):
                     "after %s epochs (%s seeds)" % (_values(runs, "n_epochs"), seed_counts(runs)))
     figure.tight_layout(rect=(0, 0, 1, 0.93))
     return figure
-
-
-FROZEN_LABELS = {"weights_unchanged": "never changed", "weights_frozen": "can never change"}
 
 
 def measurement_figure(runs, family, description):

@@ -59,8 +59,8 @@ def _earlier_sessions(out_dir):
         written = hparams.write_missing(out_dir)
     except ImportError as error:
         return ["HParams sessions not checked (%s)" % error]
-    return ["wrote the HParams sessions of %d earlier run(s) into %s" % (len(written), os.path.join(
-        out_dir, "tensorboard"))] if written else []
+    return ["wrote the HParams sessions of %d earlier run(s) into %s" % (
+        len(written), os.path.dirname(written[0]))] if written else []
 
 
 def _command_line(script, parser, argv, action):

@@ -36,6 +36,7 @@ RATE_FIGURE = "validation_vs_rate.png"
 TEST_FIGURE = "test_accuracy.png"
 INIT_CHECK = "init_check.json"
 NETWORKS = {"mlp": "MLP", "cnn": "CNN", "linear": "Linear"}
+GROUP_ORDER = ("MLP", "MLP (the paper's neurons)", "CNN", "Linear")  # groups of cells, see _group
 COLORS = {"central": blog.COLORS["central"], "multi": blog.COLORS["multi"], "heaviside": "tab:green",
           "sigmoid": "tab:purple", "relu_thresholds": "tab:brown", "linear": "tab:gray"}
 MARKERS = {"blog": "s", "scaled": "o", "derived": "D"}
@@ -126,13 +127,16 @@ def edge_specs(chosen, runs, settings):
     while it has searched fewer than ``settings.extensions`` rates past that end of the grid."""
     planned = []
     for cell in chosen:
-        searched = [run["learning_rate"] for run in search_runs(runs, cell)]
-        rate, _accuracy = chosen_rate(runs, cell)
-        if len(searched) < 2 or rate not in (searched[0], searched[-1]):
+        search = search_runs(runs, cell)
+        if len(search) < 2:  # one rate searched: no end to pass
             continue
-        direction = -1 if rate == searched[0] else 1
+        rates = [run["learning_rate"] for run in search]
+        rate = _best_searched(search)["learning_rate"]
+        direction = {rates[0]: -1, rates[-1]: 1}.get(rate)
+        if direction is None:
+            continue
         end = (min if direction < 0 else max)(settings.rates)
-        if sum((other - end) * direction > 0 for other in searched) < settings.extensions:
+        if sum((other - end) * direction > 0 for other in rates) < settings.extensions:
             planned.append(spec(cell, next_rate(rate, direction), settings.seeds[0], settings.n_examples))
     return planned
 
@@ -208,8 +212,13 @@ def chosen_rate(runs, cell):
     searched = search_runs(runs, cell)
     if not searched:
         return None, None
-    best = max(searched, key=lambda run: (_validation(run), -run["learning_rate"]))
+    best = _best_searched(searched)
     return best["learning_rate"], _validation(best)
+
+
+def _best_searched(searched):
+    """The search run with the best final validation accuracy, the smaller rate on a tie."""
+    return max(searched, key=lambda run: (_validation(run), -run["learning_rate"]))
 
 
 def _validation(run):
@@ -377,9 +386,6 @@ def _epochs(runs):
     groups = sorted({(_group(cell), cell.batch_size, cell.n_epochs) for cell in all_cells(runs)},
                     key=lambda group: (GROUP_ORDER.index(group[0]), group[1]))
     return ", ".join("%s batch %d: %d" % group for group in groups)
-
-
-GROUP_ORDER = ("MLP", "MLP (the paper's neurons)", "CNN", "Linear")
 
 
 def _group(cell):

@@ -55,12 +55,13 @@ def run_directory(out_dir, name):
 
 
 def has_session(directory):
-    """Whether an event file in ``directory`` holds an HParams session."""
+    """Whether an event file in ``directory`` holds an HParams session (newest file first: a sweep writes
+    it after the run's scalars)."""
     from tensorboard.plugins.hparams import metadata
 
     from mtneuron.tf1 import tf
 
-    for path in sorted(glob.glob(os.path.join(directory, "events.out.tfevents.*"))):
+    for path in sorted(glob.glob(os.path.join(directory, "events.out.tfevents.*")), reverse=True):
         for event in tf.train.summary_iterator(path):
             if any(value.metadata.plugin_data.plugin_name == metadata.PLUGIN_NAME
                    for value in event.summary.value):
