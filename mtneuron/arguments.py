@@ -168,6 +168,16 @@ def engine_option(parser):
                              "with XLA (sums may be reordered)")
 
 
+def measure_option(parser, default):
+    """``--measure`` / ``--no-measure``: the per-step sparsity and gradient measurements, which change no
+    other number of a run and cost time; ``default`` is the command's."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--measure", dest="measure", action="store_true", default=default,
+                       help="take the per-step measurements (unit and synapse sparsity, gradient counts)")
+    group.add_argument("--no-measure", dest="measure", action="store_false", default=argparse.SUPPRESS,
+                       help="skip them: the runs train the same, faster")
+
+
 def data_option(parser):
     parser.add_argument("--data-dir", type=input_dir, metavar="DIR",
                         help="directory with the MNIST IDX files (.gz or raw) [default: $%s, else a user "

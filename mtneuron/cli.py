@@ -141,7 +141,8 @@ def _blog_specs(options, seeds, engine, learning_rates=None):
         options.models, learning_rates or options.learning_rates, seeds, n_epochs=options.epochs,
         n_examples=options.examples_per_epoch,
         average_every=options.average_every or max(1, options.examples_per_epoch // blog.POINTS_PER_EPOCH),
-        hidden_sizes=tuple(options.hidden_sizes), test_examples=options.test_examples, engine=engine)
+        hidden_sizes=tuple(options.hidden_sizes), test_examples=options.test_examples, engine=engine,
+        measure=options.measure)
 
 
 def train_blog_run(spec, datasets, context):
@@ -164,6 +165,7 @@ def reproduce_blog_parser():
     arguments.seeds_option(parser, "--seeds", [blog.SEED], "graph (initial weights) and data-order seeds; "
                            "each seed is a run per model and learning rate")
     arguments.engine_option(parser)
+    arguments.measure_option(parser, False)
     arguments.sweep_options(parser)
     arguments.outputs(parser, "results")
     parser.add_argument("--reference", nargs="+", type=arguments.input_dir, metavar="DIR",
@@ -197,6 +199,7 @@ def claims_parser():
                         metavar="RATE", help="the wide learning-rate grid")
     arguments.seeds_option(parser, "--grid-seeds", list(range(1, 6)), "seeds over the grid")
     arguments.engine_option(parser)
+    arguments.measure_option(parser, True)
     arguments.sweep_options(parser)
     parser.add_argument("--comparison", type=arguments.input_dir, metavar="DIR",
                         help="the comparison study's records (compare.py --out DIR), for claims C7-C9")
@@ -230,6 +233,7 @@ def engine_equivalence_parser():
                         help="equivalence margin for accuracies (TOST)")
     parser.add_argument("--log-loss-margin", type=arguments.number(float), default=0.05,
                         help="equivalence margin for log10 of the final training loss (TOST)")
+    arguments.measure_option(parser, True)
     arguments.sweep_options(parser)
     arguments.outputs(parser, "results/engine_equivalence", "results/engine_equivalence.md",
              "the records in --out/<engine>/")
@@ -349,6 +353,9 @@ def compare(argv=None):
     return _study("compare.py", compare_parser(), argv, sweeps, write)
 
 
+BENCHMARK_PARTS = ("engines", "layers", "networks")
+
+
 def benchmark_parser():
     parser = arguments.Parser("benchmark.py", (
         "Measure examples/s of the training engines side by side in one run, one thread vs all cores vs "
@@ -358,10 +365,13 @@ def benchmark_parser():
     parser.add_argument("--models", nargs="+", choices=blog.MODELS, default=list(blog.MODELS))
     parser.add_argument("--repeats", type=arguments.number(int), default=5,
                         help="timed chunks of 1,100 steps per measurement (the fastest counts)")
-    parser.add_argument("--parts", nargs="+", choices=("engines", "layers"), default=["engines", "layers"],
-                        help="what to measure: the training engines, the batched layers")
+    parser.add_argument("--parts", nargs="+", choices=BENCHMARK_PARTS, default=list(BENCHMARK_PARTS),
+                        help="what to measure: the training engines, the batched layers, a training step of "
+                             "each minibatch network")
     parser.add_argument("--layer-batches", nargs="+", type=arguments.number(int, 65536),
                         default=[1, 32, 128, 1024], metavar="N", help="batch sizes for the dense layers")
+    parser.add_argument("--network-batches", nargs="+", type=arguments.number(int, 4096), default=[32, 128],
+                        metavar="N", help="batch sizes for the minibatch networks")
     parser.add_argument("--conv-batches", nargs="+", type=arguments.number(int, 4096), default=[32, 128],
                         metavar="N", help="batch sizes for the convolutions")
     parser.add_argument("--python", type=arguments.interpreter, metavar="INTERPRETER",
@@ -386,14 +396,18 @@ SWEEPS = ("results", "results/faithful", "results/tf1.15", "results/tf1.15/faith
 def _measure(options, argv):
     """The benchmark's Markdown, printed and written to --out."""
     from mtneuron import benchmark as bench
-    from mtneuron import layer_benchmark
+    from mtneuron import layer_benchmark, network_benchmark
 
     text, started = "", time.time()
     if "engines" in options.parts:
         data.mnist_files(options.data_dir)
         text += _engines_text(bench, options) + "\n"
     if "layers" in options.parts:
-        text += layer_benchmark.layer_report(options.layer_batches, options.conv_batches)
+        text += layer_benchmark.layer_report(options.layer_batches, options.conv_batches) + "\n"
+    if "networks" in options.parts:
+        data.mnist_files(options.data_dir)
+        text += network_benchmark.network_report(*network_benchmark.network_measurements(
+            options.network_batches, options.data_dir))
     text = "# Benchmarks\n\nCommand: `%s`\n\nWall time: %.1f min.\n\n%s" % (
         _command("benchmark.py", argv), (time.time() - started) / 60, text)
     files.write_text(options.out, text)

@@ -13,10 +13,9 @@ per-step Python and ``feed_dict`` overhead:
   order of the floating-point sums is not.
 """
 
-import os
-
 import numpy as np
 
+from mtneuron import xla
 from mtneuron.blog import NUM_CLASSES
 from mtneuron.data import DataSet
 from mtneuron.models import build_graph, correct_predictions, loss_and_accuracy
@@ -24,54 +23,6 @@ from mtneuron.tf1 import release, tf
 
 BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8  # tf.train.AdamOptimizer's defaults
 EVALUATION_BATCH = 10000  # examples per session.run of an accuracy evaluation
-XLA_FLAG_POLICY = (  # (flag, first release it applies to, first release it no longer applies to)
-    # 512-bit vectors where the CPU has them (XLA prefers 256): the fast step is memory- and
-    # vector-bound, and AVX-512 makes it about a quarter faster. Older XLA does not know the flag,
-    # and an unknown flag is fatal.
-    ("--xla_cpu_prefer_vector_width=512", (2, 18), None),
-    # TensorFlow 1.x's XLA compiles CPU code with fast math, which does not keep infinities and NaNs
-    # (a relu(W) x of infinite pixels came out finite, hiding a diverged run); TF 2.x keeps them.
-    ("--xla_cpu_fast_math_honor_infs=true", None, (2, 0)),
-    ("--xla_cpu_fast_math_honor_nans=true", None, (2, 0)),
-)
-
-
-def set_xla_flags(environ=os.environ, version=tf.version.VERSION):
-    """Add ``XLA_FLAG_POLICY``'s flags for this TensorFlow to ``XLA_FLAGS``, keeping the user's own
-    setting of any of them. XLA reads ``XLA_FLAGS`` at its first compilation, so ``xla_available``
-    (the first) calls this."""
-    flags, this = environ.get("XLA_FLAGS", ""), release(version)
-    for flag, since, until in XLA_FLAG_POLICY:
-        applies = (since is None or this >= since) and (until is None or this < until)
-        if applies and flag.split("=")[0] not in flags:
-            flags = (flags + " " + flag).strip()
-    if flags:
-        environ["XLA_FLAGS"] = flags
-
-
-def xla_available(session_config=None):
-    """Whether this TensorFlow build can compile and run a graph with XLA on the CPU (asked once).
-
-    The probe is the process's first XLA compilation, so it sets the XLA flags first
-    (``set_xla_flags``). Its session takes the trainer's ``session_config``: TensorFlow sizes
-    its process-wide thread pools by the first session, and a pool larger than the trainer's keeps
-    an idle worker spinning on the core that a parallel run needs.
-    """
-    if _XLA_AVAILABLE:
-        return _XLA_AVAILABLE[0]
-    set_xla_flags()
-    graph = tf.Graph()
-    with graph.as_default():
-        try:
-            (doubled,) = tf.xla.experimental.compile(lambda x: x * 2.0, [tf.constant(1.0)])
-            with tf.Session(config=session_config) as session:
-                _XLA_AVAILABLE.append(bool(session.run(doubled) == 2.0))
-        except (AttributeError, NotImplementedError, ValueError, tf.errors.OpError):
-            _XLA_AVAILABLE.append(False)
-    return _XLA_AVAILABLE[0]
-
-
-_XLA_AVAILABLE = []
 
 
 class Trainer:
@@ -84,7 +35,7 @@ class Trainer:
     engine = None  # the engine's name, as records store it
 
     def __init__(self, spec, datasets, session_config):
-        self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed)
+        self.model = build_graph(spec.model, spec.hidden_sizes, spec.learning_rate, spec.seed, spec.measure)
         self.order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
         with self.model.graph.as_default():
             resident = self._build(spec, datasets)
@@ -138,6 +89,12 @@ class InGraphTrainer(Trainer):
         outputs, indices = self._chunk(count)
         return tuple(self.session.run(outputs, feed_dict={indices: self._next_indices(count)}))
 
+    def _measures(self, *step):
+        """A step's measure vector from ``Network.measure(*step)``, or an empty one when not measuring."""
+        if self.model.measures is None:
+            return tf.zeros([0])
+        return self.model.network.measure(*step)[1]
+
     def _next_indices(self, count):
         """The next ``count`` indices of ``next_batch(1)``, drawn in pieces no larger than the set."""
         pieces = []
@@ -188,7 +145,7 @@ class ExactTrainer(InGraphTrainer):
             logits, hidden = model.network.forward(values, inputs)
             loss, accuracy = loss_and_accuracy(logits, target)
             gradients = tf.gradients(loss, values)
-            _, measures = model.network.measure(values, inputs, hidden, gradients)
+            measures = self._measures(values, inputs, hidden, gradients)
             update = model.optimizer.apply_gradients(list(zip(gradients, model.parameters)))
             with tf.control_dependencies([update]):
                 return (step + 1,) + _write(outputs, step, (loss, accuracy, measures))
@@ -224,7 +181,7 @@ class FastTrainer(InGraphTrainer):
     engine = "fast"
 
     def _build(self, spec, datasets):
-        set_xla_flags()  # before this trainer's first compilation, if no probe ran before
+        xla.set_flags()  # before this trainer's first compilation, if no probe ran before
         self._learning_rate = spec.learning_rate
         if datasets.train.images.min() < 0:
             raise ValueError("the fast engine needs training inputs >= 0 (pixels), these have %g: "
@@ -269,7 +226,7 @@ class FastTrainer(InGraphTrainer):
         loss, accuracy = loss_and_accuracy(logits, target)
         upstream, *later = tf.gradients(loss, [hidden[0]] + parameters[2:])
         gradients = list(first_gradients(upstream)) + later
-        _, measures = network.measure(parameters, inputs, hidden, gradients, first_positive)
+        measures = self._measures(parameters, inputs, hidden, gradients, first_positive)
         return (loss, accuracy, measures), gradients
 
     def _count_correct(self, images, labels):

@@ -1,5 +1,6 @@
 """Multi-threshold neuron layers: the activation acts on every synapse, before the sum."""
 
+from mtneuron.synapses import synapse_sums
 from mtneuron.tf1 import tf
 
 
@@ -32,16 +33,17 @@ def heaviside_step(x):
 
 
 def multi_threshold_dense(inputs, kernel, bias=None, activation=tf.nn.relu, thresholds=None,
-                          nonnegative_inputs=False, max_elements=2**22):
+                          nonnegative_inputs=False, max_elements=None):
     """Batched ``out_bj = sum_i act(x_bi W_ij - T_ij) + b_j``: inputs ``(batch, in)``, kernel ``(in, out)``.
 
     ReLU without thresholds takes two matrix products, or one if ``nonnegative_inputs``; anything else
-    goes over the output units in chunks of at most ``max_elements`` synapse terms, forward and backward.
+    goes through ``synapses.synapse_sums`` (XLA-compiled where it exists), holding at most
+    ``max_elements`` synapse terms at once (its default when None).
     """
     if activation is tf.nn.relu and thresholds is None:
         outputs = _relu_products(inputs, kernel, nonnegative_inputs)
     else:
-        outputs = _chunked_synapses(inputs, kernel, thresholds, activation, max_elements)
+        outputs = synapse_sums(inputs, kernel, thresholds, activation, max_elements)
     return outputs if bias is None else outputs + bias
 
 
@@ -54,95 +56,6 @@ def _relu_products(inputs, kernel, nonnegative_inputs):
     if nonnegative_inputs:
         return outputs
     return outputs + tf.matmul(tf.nn.relu(-inputs), tf.nn.relu(-kernel))
-
-
-def _chunked_synapses(inputs, kernel, thresholds, activation, max_elements):
-    """``sum_i act(x_bi W_ij - T_ij)`` chunk by chunk of output units, with a gradient that is chunked too.
-
-    The gradient recomputes each chunk, so neither pass holds the whole ``(batch, in, out)`` tensor.
-    """
-    tensors = [tf.convert_to_tensor(value) for value in (inputs, kernel, thresholds) if value is not None]
-
-    @tf.custom_gradient
-    def chunked(*operands):
-        size = _chunk_size(operands[0], max_elements)
-
-        def gradient(upstream):
-            return _chunk_gradients(upstream, operands, activation, size)
-        return _chunk_sums(operands, activation, size), gradient
-    outputs = chunked(*tensors)
-    outputs.set_shape([inputs.shape[0], kernel.shape[1]])
-    return outputs
-
-
-def _chunk_size(inputs, max_elements):
-    """Output units per chunk, so that one chunk has at most ``max_elements`` ``(batch, in, units)`` terms.
-
-    Computed in the graph, as the batch size may be known only at run time; at least 1.
-    """
-    shape = tf.shape(inputs)
-    return tf.maximum(1, max_elements // tf.maximum(1, shape[0] * shape[1]))
-
-
-def _synapse_sums(activation, inputs, kernel, thresholds=None):
-    """The naive per-synapse sum ``sum_i act(x_bi W_ij - T_ij)`` through a ``(batch, in, out)`` tensor."""
-    synapses = inputs[:, :, None] * kernel[None]
-    if thresholds is not None:
-        synapses -= thresholds[None]
-    return tf.reduce_sum(activation(synapses), axis=1)
-
-
-def _columns(operands, start, size):
-    """The inputs, then the kernel (and thresholds) restricted to output units ``[start, start + size)``."""
-    return [operands[0]] + [operand[:, start:start + size] for operand in operands[1:]]
-
-
-def _chunk_count(kernel, size):
-    """How many chunks of ``size`` output units cover the kernel's columns (the last may be shorter)."""
-    return (tf.shape(kernel)[1] + size - 1) // size
-
-
-def _over_chunks(count, body, arrays):
-    """Run ``body(index, *arrays)`` for every chunk index, one chunk at a time so memory stays bounded."""
-    def step(index, *arrays):
-        return [index + 1] + list(body(index, *arrays))
-    return tf.while_loop(lambda index, *_: index < count, step, [tf.constant(0)] + list(arrays),
-                         parallel_iterations=1)[1:]
-
-
-def _unit_array(dtype, count):
-    """A TensorArray of per-chunk results stored as ``(units, ...)``, so that ``concat`` joins chunks."""
-    return tf.TensorArray(dtype, size=count, infer_shape=False)
-
-
-def _chunk_sums(operands, activation, size):
-    """Forward pass: ``_synapse_sums`` of each chunk of output units, joined to ``(batch, out)``."""
-    count = _chunk_count(operands[1], size)
-
-    def body(index, sums):
-        chunk = _synapse_sums(activation, *_columns(operands, index * size, size))
-        return [sums.write(index, tf.transpose(chunk))]
-    sums, = _over_chunks(count, body, [_unit_array(operands[0].dtype, count)])
-    return tf.transpose(sums.concat())
-
-
-def _chunk_gradients(upstream, operands, activation, size):
-    """Backward pass: each chunk's forward is rebuilt and differentiated on its own by ``tf.gradients``.
-
-    Input gradients add up over chunks; kernel (and threshold) gradients are joined column-wise.
-    """
-    count = _chunk_count(operands[1], size)
-
-    def body(index, input_gradient, *arrays):
-        inputs = tf.identity(operands[0])  # inside the loop, so tf.gradients stops here
-        columns = [inputs] + _columns(operands, index * size, size)[1:]
-        chunk = _synapse_sums(activation, *columns)
-        gradients = tf.gradients(chunk, columns, grad_ys=upstream[:, index * size:(index + 1) * size])
-        return [input_gradient + gradients[0]] + [array.write(index, tf.transpose(gradient))
-                                                  for array, gradient in zip(arrays, gradients[1:])]
-    arrays = [_unit_array(operand.dtype, count) for operand in operands[1:]]
-    results = _over_chunks(count, body, [tf.zeros_like(operands[0])] + arrays)
-    return [results[0]] + [tf.transpose(array.concat()) for array in results[1:]]
 
 
 def _conv_strides(strides):
@@ -236,7 +149,7 @@ class MultiThresholdDense(_Dense):
     """Dense multi-threshold layer ``sum_i act(x_i W_ij [- T_ij]) + b_j``; see ``multi_threshold_dense``."""
 
     def __init__(self, units, activation=tf.nn.relu, use_bias=True, thresholds=False,
-                 nonnegative_inputs=False, kernel_initializer=None, max_elements=2**22,
+                 nonnegative_inputs=False, kernel_initializer=None, max_elements=None,
                  name="multi_threshold_dense", bias_initializer=None):
         super().__init__(units, use_bias, kernel_initializer, name, thresholds, bias_initializer)
         self.activation, self.nonnegative_inputs = activation, nonnegative_inputs

@@ -260,10 +260,12 @@ def train(spec, datasets, context):
     ``average_every // batch_size`` batches, and the windows run on across epochs. The validation set
     is scored after every epoch and the test set once at the end. A non-finite loss ends training.
     """
+    from mtneuron import xla
     from mtneuron.tf1 import tf
     from mtneuron.training import Curves, complete_record, session_config
 
     started = time.time()
+    xla.available(session_config(context.threads))  # before any session: its pools are the run's
     model = build_graph(spec.architecture, spec.kind, spec.init, spec.learning_rate, spec.seed)
     steps_per_epoch = min(spec.n_examples, datasets.train.num_examples) // spec.batch_size
     curves = Curves(spec.n_epochs * steps_per_epoch * spec.batch_size, spec.name,

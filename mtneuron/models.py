@@ -18,7 +18,7 @@ BlogGraph.__doc__ = """Tensors and ops of one blog network, built by its ``netwo
 
 ``hidden`` lists the hidden layer outputs; ``parameters`` the variables ``[W_01, b_1, W_12, ...]``;
 ``optimizer`` is the ``AdamOptimizer``; ``measures`` the step's measurements as one vector, named
-by ``measure_names``.
+by ``measure_names`` (None and no names when the graph does not measure).
 """
 
 
@@ -186,10 +186,12 @@ def make_network(model, hidden_sizes=HIDDEN_SIZES):
     return NETWORKS[model](hidden_sizes)
 
 
-def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, seed=SEED):
+def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, seed=SEED, measure=True):
     """Build the ``"multi"`` or ``"central"`` blog network in a new ``tf.Graph``.
 
-    The graph seed is set before any op exists, so a seed always gives the same weights.
+    The graph seed is set before any op exists, so a seed always gives the same weights. With
+    ``measure`` the train op first computes the step's ``measurements`` (for the claims study);
+    without, the graph is the blog's own: ``AdamOptimizer(learning_rate).minimize(loss)`` and no more.
     """
     network = make_network(model, hidden_sizes)
     graph = tf.Graph()
@@ -201,10 +203,14 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
         target = tf.placeholder(tf.float32, shape=(1, NUM_CLASSES), name="target")
         loss, accuracy = loss_and_accuracy(logits, target)
         optimizer = tf.train.AdamOptimizer(learning_rate)
-        gradients = [gradient for gradient, _ in optimizer.compute_gradients(loss, parameters)]
-        measure_names, measures = network.measure(parameters, inputs, hidden, gradients)
-        with tf.control_dependencies([measures]):  # measure the weights before the step updates them
-            train_op = optimizer.apply_gradients(list(zip(gradients, parameters)))  # = minimize(loss)
+        measure_names, measures = (), None
+        if measure:
+            gradients = [gradient for gradient, _ in optimizer.compute_gradients(loss, parameters)]
+            measure_names, measures = network.measure(parameters, inputs, hidden, gradients)
+            with tf.control_dependencies([measures]):  # measure the weights before the step updates them
+                train_op = optimizer.apply_gradients(list(zip(gradients, parameters)))  # = minimize(loss)
+        else:
+            train_op = optimizer.minimize(loss)
         init = tf.global_variables_initializer()
     return BlogGraph(graph, network, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
                      parameters, optimizer, measures, measure_names)

@@ -60,6 +60,7 @@ class RunSpec(Spec):
     average_every: int = blog.AVERAGE_EVERY
     test_examples: int = blog.TEST_EXAMPLES
     engine: str = blog.DEFAULT_ENGINE
+    measure: bool = True  # per-step measurements (for the claims study); every record before them took them
 
     @property
     def filename(self):

@@ -74,7 +74,7 @@ def _what_is_there(existing, spec):
 
 
 def _differences(record, spec):
-    old, new = record["spec"], spec.to_dict()
+    old, new = records.spec_of(record, type(spec)).to_dict(), spec.to_dict()  # absent fields: their defaults
     return ", ".join("%s %s -> %s" % (key, old.get(key), new[key])
                      for key in new if old.get(key) != new[key])
 

@@ -12,7 +12,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import mtneuron
-from mtneuron import engine
+from mtneuron import engine, xla
 from mtneuron.checkpoints import Checkpoints
 from mtneuron.records import SCHEMA_VERSION, RunContext
 from mtneuron.tf1 import tf
@@ -33,7 +33,7 @@ def make_trainer(spec, datasets, threads=None):
     """
     config = session_config(threads)
     name = spec.engine
-    if name == "fast" and not engine.xla_available(config):
+    if name == "fast" and not xla.available(config):
         print("mtneuron: this TensorFlow build has no XLA: the fast engine falls back to exact",
               file=sys.stderr)
         name = "exact"
@@ -128,6 +128,7 @@ def _record(spec, engine_name, curves, steps, diverged, test_accuracy, train_acc
         "train_accuracy": train_accuracy,
         "train_test_gap": train_accuracy - test_accuracy,
         "measurements": curves.measurements,
+        "measured": spec.measure,
         "model": spec.model,
         "seed": spec.seed,
         "hidden_sizes": list(spec.hidden_sizes),
@@ -213,7 +214,8 @@ class FaithfulTrainer(engine.Trainer):
         Returns the float32 losses, accuracies and measure vectors of the steps taken.
         """
         model = self.model
-        fetches = [model.train_op, model.loss, model.accuracy, model.measures]
+        fetches = [model.train_op, model.loss, model.accuracy, model.logits]  # the blog's fetches
+        fetches += [] if model.measures is None else [model.measures]
         results = []
         for _ in range(count):
             images, labels = self.order.next_batch(1, shuffle=True)
@@ -221,9 +223,9 @@ class FaithfulTrainer(engine.Trainer):
                 model.inputs: images.reshape(model.network.input_shape), model.target: labels})[1:])
             if not math.isfinite(results[-1][0]):
                 break
-        losses, accuracies, measures = zip(*results)
-        return (np.array(losses, np.float32), np.array(accuracies, np.float32),
-                np.array(measures, np.float32))
+        losses, accuracies = (np.array([result[index] for result in results], np.float32) for index in (0, 1))
+        measures = np.array([result[3:] for result in results], np.float32).reshape(len(results), -1)
+        return losses, accuracies, measures
 
     def accuracy(self, dataset, limit=None):
         """Accuracy over the first ``limit`` examples of ``dataset`` (all by default), fed one at a time."""

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from mtneuron import checkpoints, engine
+from mtneuron import checkpoints, xla
 from mtneuron.data import DataSet
 from mtneuron.records import RunContext, RunSpec
 from mtneuron.tf1 import tf
@@ -21,7 +21,7 @@ from tests.helpers import ROOT, SCRIPT, run_script, synthetic, synthetic_dataset
 
 NUMBERS = ("losses", "accuracies", "measurements", "accuracy", "train_accuracy", "steps", "diverged")
 ENGINES = ["faithful", "exact", pytest.param("fast", marks=[pytest.mark.slow, pytest.mark.skipif(
-    not engine.xla_available(), reason="this TensorFlow build has no XLA")])]  # compiles many chunks
+    not xla.available(), reason="this TensorFlow build has no XLA")])]  # compiles many chunks
 
 
 def spec(engine_name="faithful", **settings):

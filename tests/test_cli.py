@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from mtneuron import arguments, cli, engine
+from mtneuron import arguments, cli, xla
 from tests.helpers import ROOT, fake_record
 
-needs_xla = pytest.mark.skipif(not engine.xla_available(), reason="this TensorFlow build has no XLA")
+needs_xla = pytest.mark.skipif(not xla.available(), reason="this TensorFlow build has no XLA")
 
 COMMANDS = {"reproduce_blog": cli.reproduce_blog, "claims": cli.claims_study,
             "engine_equivalence": cli.engine_equivalence, "part2": cli.part2, "benchmark": cli.benchmark,

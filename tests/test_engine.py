@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from mtneuron import engine
+from mtneuron import engine, xla
 from mtneuron.data import DataSet
 from mtneuron.records import RunSpec
 from mtneuron.tf1 import tf
@@ -16,7 +16,7 @@ from tests.helpers import ROOT, synthetic, synthetic_datasets
 
 MODELS = ["multi", "central"]
 CONFIG = tf.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
-needs_xla = pytest.mark.skipif(not engine.xla_available(CONFIG), reason="this TensorFlow build has no XLA")
+needs_xla = pytest.mark.skipif(not xla.available(CONFIG), reason="this TensorFlow build has no XLA")
 
 
 def spec(model, **settings):
@@ -118,39 +118,6 @@ def test_chunked_indices_follow_the_order_of_single_batches():
     in_chunks = np.concatenate([chunked.next_indices(400), chunked.next_indices(399),
                                 chunked.next_indices(301)])
     np.testing.assert_array_equal(one_by_one, in_chunks)
-
-
-WIDE = "--xla_cpu_prefer_vector_width=512"
-IEEE = "--xla_cpu_fast_math_honor_infs=true --xla_cpu_fast_math_honor_nans=true"
-
-
-@pytest.mark.parametrize("before,version,after", [
-    ({}, "2.21.0", WIDE), ({"XLA_FLAGS": "--xla_dump_to=/tmp/x"}, "2.18.1", "--xla_dump_to=/tmp/x " + WIDE),
-    ({}, "2.17.0", None), ({}, "1.15.5", IEEE),
-    ({"XLA_FLAGS": "--xla_cpu_prefer_vector_width=256"}, "2.21.0", "--xla_cpu_prefer_vector_width=256"),
-    ({"XLA_FLAGS": "--xla_cpu_fast_math_honor_nans=false"}, "1.15.5",
-     "--xla_cpu_fast_math_honor_nans=false --xla_cpu_fast_math_honor_infs=true")])
-def test_xla_flags_only_where_xla_knows_them_and_never_over_the_users(before, version, after):
-    environ = dict(before)
-    engine.set_xla_flags(environ, version)
-    assert environ.get("XLA_FLAGS") == after
-
-
-def test_the_xla_probe_sets_the_flags_first_and_sizes_thread_pools_like_the_trainer(monkeypatch):
-    """XLA reads its flags at the first compilation, the probe's; and the first session of a process
-    fixes TensorFlow's global pools: the probe must not make them larger than the trainer's, or an
-    idle pool worker spins on the core a parallel run needs."""
-    calls, session = [], engine.tf.Session
-
-    def recording_session(*args, **kwargs):
-        calls.append(kwargs.get("config"))
-        return session(*args, **kwargs)
-
-    monkeypatch.setattr(engine, "_XLA_AVAILABLE", [])
-    monkeypatch.setattr(engine, "set_xla_flags", lambda: calls.append("flags"))
-    monkeypatch.setattr(engine.tf, "Session", recording_session)
-    available = engine.xla_available(CONFIG)
-    assert calls == ["flags", CONFIG] and engine.xla_available(None) == available and len(calls) == 2
 
 
 @pytest.mark.slow

@@ -9,7 +9,6 @@ from mtneuron.layers import multi_threshold_neuron_layer
 from mtneuron.tf1 import tf
 
 IN, OUT = 5, 4
-HUGE = 2**22
 
 
 def run(fetches, feed=None):
@@ -146,48 +145,13 @@ ACTIVATIONS = [tf.nn.sigmoid, tf.nn.tanh, tf.nn.softplus, layers.heaviside_step]
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("use_thresholds", [False, True])
 def test_general_path_matches_the_broadcast(activation, use_thresholds):
-    """Other activations go through the chunked path and its custom gradient."""
+    """Other activations go through the per-synapse path (``synapses``) and its custom gradient."""
     compare_with_naive(activation, example(3), use_thresholds)
 
 
 def test_relu_with_thresholds_matches_the_broadcast():
     """Thresholds force the general path even for ReLU."""
     compare_with_naive(tf.nn.relu, example(4), True)
-
-
-@pytest.mark.parametrize("max_elements", [7, 50])  # chunks of 1 unit; of 3 then 1 unit (15 terms a unit)
-@pytest.mark.parametrize("activation", [tf.nn.relu, tf.nn.tanh])
-def test_chunked_equals_unchunked_in_values_and_gradients(max_elements, activation):
-    """Chunks of 1 or 3 units give what a single chunk gives."""
-    values = example(5)
-    with tf.Graph().as_default():
-        chunked, unchunked = (outputs_and_gradients(lambda x, k, b, t, m=m: layers.multi_threshold_dense(
-            x, k, b, activation, t, max_elements=m), values, True) for m in (max_elements, HUGE))
-        want = outputs_and_gradients(lambda x, k, b, t: naive(activation, x, k, b, t), values, True)
-    assert_all_close(chunked, unchunked)
-    assert_all_close(chunked, want)
-
-
-def test_chunk_size_is_computed_from_the_fed_batch_size():
-    """The chunk size follows the batch fed at run time, and is at least 1."""
-    with tf.Graph().as_default():
-        x = tf.placeholder(tf.float64, (None, IN))
-        sizes = [layers._chunk_size(x, elements) for elements in (7, 50, HUGE)]
-        assert run(sizes, {x: np.zeros((3, IN))}) == [1, 3, HUGE // 15]
-        assert run(sizes, {x: np.zeros((2, IN))}) == [1, 5, HUGE // 10]
-        assert run(sizes, {x: np.zeros((0, IN))}) == [7, 50, HUGE]
-
-
-def test_backward_pass_keeps_no_per_chunk_stacks():
-    """A differentiated tf.while_loop would stack every chunk's synapses; the custom gradient does not."""
-    with tf.Graph().as_default():
-        x = tf.placeholder(tf.float64, (None, IN))
-        kernel, thresholds = tf.ones((IN, OUT), tf.float64), tf.zeros((IN, OUT), tf.float64)
-        out = layers.multi_threshold_dense(x, kernel, activation=tf.nn.tanh, thresholds=thresholds,
-                                           max_elements=7)
-        tf.gradients(out, [x, kernel, thresholds])
-        assert "While" in op_types() or "Enter" in op_types()
-        assert not [kind for kind in op_types() if kind.startswith("Stack")]
 
 
 @pytest.mark.parametrize("activation", [tf.nn.relu, tf.nn.sigmoid])
@@ -208,9 +172,9 @@ def test_unknown_batch_size_takes_two_batch_sizes(activation):
             assert_all_close([got, got_gradient], [want, want_gradient])
 
 
-@pytest.mark.parametrize("activation", [tf.nn.relu, lambda v: tf.nn.relu(v)])  # two matmuls; chunked
+@pytest.mark.parametrize("activation", [tf.nn.relu, lambda v: tf.nn.relu(v)])  # two matmuls; per-synapse
 def test_batched_layer_gives_the_blog_worked_example(activation):
-    """The blog's example by the two-product path and by the chunked one."""
+    """The blog's example by the two-product path and by the per-synapse one."""
     with tf.Graph().as_default():
         out = layers.multi_threshold_dense(
             tf.constant([[2.0, 5.0, 1.0]]), tf.constant([[3.0, -4.0], [-2.0, 2.0], [0.0, 4.0]]),

@@ -192,3 +192,33 @@ def test_frozen_weights_are_exactly_those_no_training_image_gives_a_gradient(mod
     np.testing.assert_array_equal(masks[0], ~moved)
     assert 0.35 < masks[0].mean() < 0.95 and (masks[0].mean() > 0.6) == (model == "multi" and not signed)
     assert not any(mask.any() for mask in masks[1:])
+
+
+def op_types(graph):
+    """How many ops of each type ``graph`` holds."""
+    types = [op.type for op in graph.get_operations()]
+    return {kind: types.count(kind) for kind in set(types)}
+
+
+def blogs_own_graph(model):
+    """The blog's graph written out: placeholders, the network, its loss and accuracy, Adam's minimize."""
+    from mtneuron.models import loss_and_accuracy
+
+    network, graph = make_network(model), tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(21)
+        inputs = tf.placeholder(tf.float32, shape=network.input_shape)
+        logits, _ = network.forward(network.parameters(), inputs)
+        loss, _ = loss_and_accuracy(logits, tf.placeholder(tf.float32, shape=(1, 10)))
+        tf.train.AdamOptimizer(0.001).minimize(loss)
+        tf.global_variables_initializer()
+    return graph
+
+
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_without_measurements_the_graph_is_the_blogs_own(model):
+    """Op for op the blog's graph: no measurement (they count with Sign), no control dependency on one."""
+    unmeasured, measured = build_graph(model, measure=False), build_graph(model)
+    assert unmeasured.measures is None and unmeasured.measure_names == ()
+    assert op_types(unmeasured.graph) == op_types(blogs_own_graph(model))
+    assert "Sign" in op_types(measured.graph) and "Sign" not in op_types(unmeasured.graph)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from mtneuron import engine, hparams
+from mtneuron import hparams, xla
 from tests.helpers import QUICK_ARGS, ROOT, SCRIPT, run_script
 
 BLOCK_TENSORFLOW = (
@@ -40,7 +40,7 @@ def test_quick_sweep_writes_records_figures_and_summary(quick_results):
         assert record["n_examples"] == 220 and record["n_epochs"] == 2
         assert len(record["losses"]) == len(record["accuracies"]) == 2 * 220 // 4
         assert 0 <= record["accuracy"] <= 1 and record["spec"]["engine"] == "fast"
-        assert record["engine"] == ("fast" if engine.xla_available() else "exact")
+        assert record["engine"] == ("fast" if xla.available() else "exact")
         assert record["command"].startswith("python scripts/reproduce_blog.py")
         assert os.listdir(os.path.join(quick_results, "tensorboard", name[:-5]))
     assert png_size(os.path.join(quick_results, "accuracy_and_loss_curves.png")) == (800, 700)

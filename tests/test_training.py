@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from mtneuron import engine, records, training
+from mtneuron import engine, records, training, xla
 from mtneuron.records import RunContext, RunSpec
 from mtneuron.tf1 import tf
 from mtneuron.training import make_trainer, train
@@ -15,7 +15,7 @@ from tests.helpers import synthetic_datasets as datasets
 SPEC = RunSpec(model="multi", learning_rate=0.001, n_epochs=2, n_examples=60, average_every=20,
                test_examples=30, hidden_sizes=(12, 6), engine="faithful")
 QUIET = RunContext(threads=1, progress=False)
-needs_xla = pytest.mark.skipif(not engine.xla_available(training.session_config(1)),
+needs_xla = pytest.mark.skipif(not xla.available(training.session_config(1)),
                                reason="this TensorFlow build has no XLA")
 ENGINES = ["faithful", "exact", pytest.param("fast", marks=needs_xla)]
 MEASURES = ["synapses_positive_1", "units_nonzero_1", "units_positive_1", "synapses_positive_2",
@@ -78,7 +78,7 @@ def test_make_trainer_gives_each_engine_its_trainer_and_fast_falls_back_without_
         trainer.close()
         assert type(trainer) is expected and trainer.engine == engine_name
     assert capsys.readouterr().err == ""
-    monkeypatch.setattr(engine, "xla_available", lambda config=None: False)
+    monkeypatch.setattr(xla, "available", lambda config=None: False)
     record = train(with_engine("fast"), datasets(), QUIET)
     assert record["engine"] == "exact" and record["spec"]["engine"] == "fast"
     error = capsys.readouterr().err
@@ -120,3 +120,32 @@ def test_frozen_weights_never_move_and_the_record_counts_them(engine_name, model
     assert sorted(unchanged) == sorted(counted) == ["W_01", "W_12", "W_23"]
     assert counted["W_01"] == pytest.approx(np.mean(frozen[0])) and counted["W_12"] == 0.0
     assert unchanged["W_01"] >= counted["W_01"] > 0.6 and unchanged["W_12"] < 1.0
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_measurements_change_no_number_of_a_run(engine_name, model):
+    """With and without the per-step measurements: the same losses, accuracies and parameters, bit for
+    bit, over 90 steps; only the measured run has measure vectors."""
+    outcomes = []
+    for measure in (True, False):
+        trainer = make_trainer(with_engine(engine_name, model=model, measure=measure), datasets(), 1)
+        try:
+            losses, accuracies, measures = trainer.steps(90)
+            outcomes.append((losses, accuracies, measures, trainer.parameters()))
+        finally:
+            trainer.close()
+    (losses, accuracies, measures, parameters), unmeasured = outcomes
+    np.testing.assert_array_equal(losses, unmeasured[0])
+    np.testing.assert_array_equal(accuracies, unmeasured[1])
+    for before, after in zip(parameters, unmeasured[3]):
+        np.testing.assert_array_equal(before, after)
+    assert measures.shape[0] == 90 and measures.shape[1] > 0 and unmeasured[2].shape == (90, 0)
+
+
+def test_a_record_says_whether_it_was_measured():
+    measured, unmeasured = (train(with_engine("exact", measure=measure), datasets(), QUIET)
+                            for measure in (True, False))
+    assert measured["measured"] and sorted(measured["measurements"]) == sorted(MEASURES)
+    assert unmeasured["measured"] is False and unmeasured["measurements"] == {}
+    assert measured["losses"] == unmeasured["losses"] and measured["accuracy"] == unmeasured["accuracy"]
