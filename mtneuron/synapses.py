@@ -2,8 +2,10 @@
 ``(batch, in, out)`` tensor of its terms, in value and in gradient.
 
 Compiled by XLA where this TensorFlow has it (``compiled_sums``): a loop over small groups of
-examples whose terms stay in the cache, forward and backward. Elsewhere ``chunked_sums``: a
-``tf.while_loop`` over chunks of output units, slower but bounded too.
+examples whose terms stay in the cache, forward and backward. Only the input columns non-zero in some
+example of the batch take that per-synapse work (``lit_sums``): a zero input adds ``act(-T_ij)`` to
+every example alike, a matrix product. Elsewhere ``chunked_sums``: a ``tf.while_loop`` over chunks
+of output units, slower but bounded too.
 """
 
 import sys
@@ -13,13 +15,14 @@ from mtneuron.tf1 import tf
 
 COMPILED_TERMS = 2**19  # terms per group of examples in XLA's loop: a few MB, cache-sized
 CHUNKED_TERMS = 2**22  # terms per chunk of output units in the fallback's loop
+LIT_BUCKET = 64  # lit columns are padded to a multiple of this: XLA compiles once per width
 
 
 def synapse_sums(inputs, kernel, thresholds, activation, max_elements=None):
     """``sum_i act(x_bi W_ij - T_ij)``, compiled where XLA exists (else chunked, saying so once);
     ``max_elements`` bounds the terms held at once (each path has its own default)."""
     if xla.available():
-        return compiled_sums(inputs, kernel, thresholds, activation, max_elements or COMPILED_TERMS)
+        return lit_sums(inputs, kernel, thresholds, activation, max_elements or COMPILED_TERMS)
     if not _WARNED:
         _WARNED.append(True)
         print("mtneuron: this TensorFlow build has no XLA: per-synapse layers take the slower chunked "
@@ -51,37 +54,75 @@ def _custom(function, gradient, inputs, kernel, thresholds):
     return outputs
 
 
+# ---- the inputs' zeros: per-synapse work only for the columns lit in the batch
+
+
+def lit_sums(inputs, kernel, thresholds, activation, max_elements=COMPILED_TERMS):
+    """``compiled_sums`` over the input columns non-zero in some example of the batch (padded with unlit
+    ones to a multiple of ``LIT_BUCKET``), plus the others' share: each adds ``act(-T_ij)`` to every
+    example, ``(1 - chosen) @ act(-T)``, and has the input gradient ``W_ij act'(-T_ij)``, which a product
+    with the (zero) inputs carries. Exact: the same terms, only summed in another order."""
+    inputs, kernel = tf.convert_to_tensor(inputs), tf.convert_to_tensor(kernel)
+    units_in, units_out = kernel.shape.as_list()
+    thresholds = tf.zeros_like(kernel) if thresholds is None else tf.convert_to_tensor(thresholds)
+    order = _lit_order(inputs, units_in)
+    columns = tf.transpose(_take(tf.transpose(inputs), order))
+    lit = compiled_sums(columns, _take(kernel, order), _take(thresholds, order), activation, max_elements,
+                        units_in)
+    unlit = 1 - tf.scatter_nd(order[:, None], tf.ones_like(order, inputs.dtype), [units_in])
+    at_zero = tf.stop_gradient(-thresholds)
+    slope = tf.stop_gradient(tf.gradients(activation(at_zero), at_zero)[0])  # act'(-T)
+    outputs = lit + tf.matmul(unlit[None], activation(-thresholds))
+    outputs += tf.matmul(inputs * unlit, kernel * slope)  # zero, with the unlit inputs' gradient
+    outputs.set_shape([inputs.shape[0], units_out])
+    return outputs
+
+
+def _lit_order(inputs, units_in):
+    """Column indices: those non-zero in some example first (in order), then unlit ones, cut at the next
+    multiple of ``LIT_BUCKET`` (or at ``units_in``)."""
+    lit = tf.cast(tf.reduce_any(tf.not_equal(inputs, 0), axis=0), tf.int32)
+    width = tf.minimum(units_in, (tf.reduce_sum(lit) + LIT_BUCKET - 1) // LIT_BUCKET * LIT_BUCKET)
+    return tf.argsort(lit, direction="DESCENDING", stable=True)[:width]
+
+
+def _take(values, order):
+    """``tf.gather(values, order)`` of distinct rows, with a dense gradient: the taken rows' gradients put
+    back in place, zeros elsewhere (Adam then updates every weight as for any dense matrix)."""
+    @tf.custom_gradient
+    def take(values):
+        return tf.gather(values, order), lambda upstream: tf.scatter_nd(order[:, None], upstream,
+                                                                        tf.shape(values))
+    return take(values)
+
+
 # ---- compiled: groups of examples, kernel as (out, in) so that every sum runs along memory
 
 
-def compiled_sums(inputs, kernel, thresholds, activation, max_elements=COMPILED_TERMS):
+def compiled_sums(inputs, kernel, thresholds, activation, max_elements=COMPILED_TERMS, units_in=None):
     """The per-synapse sum compiled by XLA, forward and backward, over groups of examples of at most
-    ``max_elements`` terms (at least one example). The backward pass recomputes each group's terms and
-    differentiates them with ``tf.gradients``: XLA fuses each group into a few loops over its terms."""
+    ``max_elements`` terms of ``units_in`` (default: the kernel's static) inputs, at least one example.
+    The backward pass recomputes each group's terms and differentiates them with ``tf.gradients``: XLA
+    fuses each group into a few loops over its terms."""
+    units = (units_in or tf.convert_to_tensor(kernel).shape.as_list()[0]) * kernel.shape.as_list()[1]
+    size = max(1, max_elements // units)
+
     def forward(operands):
-        size = _group_size(operands[1], max_elements)
         return tf.xla.experimental.compile(lambda *values: _group_sums(values, activation, size),
                                            list(operands))[0]
 
     def backward(upstream, operands):
-        size = _group_size(operands[1], max_elements)
         return tf.xla.experimental.compile(
             lambda *values: _group_gradients(values[0], values[1:], activation, size),
             [upstream] + list(operands))
     return _custom(forward, backward, inputs, kernel, thresholds)
 
 
-def _group_size(kernel, max_elements):
-    """Examples per group: at most ``max_elements`` terms of the (static) kernel's shape, at least 1."""
-    units_in, units_out = kernel.shape.as_list()
-    return max(1, max_elements // (units_in * units_out))
-
-
 def _grouped(values, size):
     """``(batch, n)`` as ``(groups, size, n)``, the batch padded with zero rows to a multiple of ``size``."""
     padding = (size - tf.shape(values)[0] % size) % size
     padded = tf.pad(values, [[0, padding], [0, 0]])
-    return tf.reshape(padded, [-1, size, values.shape.as_list()[1]])
+    return tf.reshape(padded, [-1, size, tf.shape(values)[1]])
 
 
 def _ungrouped(groups, width, inputs):
@@ -114,7 +155,7 @@ def _group_sums(operands, activation, size):
     def body(index, sums):
         return [sums.write(index, _group_terms(activation, tf.gather(groups, index), by_output))]
     sums, = _over_groups(count, body, [tf.TensorArray(operands[0].dtype, count)])
-    return _ungrouped(sums.stack(), operands[1].shape.as_list()[1], operands[0])
+    return _ungrouped(sums.stack(), tf.shape(operands[1])[1], operands[0])
 
 
 def _group_gradients(upstream, operands, activation, size):
@@ -132,7 +173,7 @@ def _group_gradients(upstream, operands, activation, size):
             total + gradient for total, gradient in zip(totals, gradients[1:])]
     results = _over_groups(count, body, [tf.TensorArray(operands[0].dtype, count)]
                            + [tf.zeros_like(value) for value in by_output])
-    inputs = _ungrouped(results[0].stack(), operands[0].shape.as_list()[1], operands[0])
+    inputs = _ungrouped(results[0].stack(), tf.shape(operands[0])[1], operands[0])
     return [inputs] + [tf.transpose(total) for total in results[1:]]
 
 

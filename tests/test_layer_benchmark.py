@@ -50,9 +50,11 @@ def test_layer_cases_leave_nothing_for_grappler_to_fold(variant):
         assert len(np.unique(value)) > value.size // 2  # random numbers, not a constant fed
 
 
-def layer_results(identity=2.0, nonnegative=1.1, conv=2.4, memory=2.0):
-    """Made-up layer measurements: the variants' ratios to their baselines, which take 1 s and 10 MiB."""
-    results = {}
+def layer_results(identity=2.0, nonnegative=1.1, conv=2.4, memory=2.0, per_synapse=0.5):
+    """Made-up layer measurements: the variants' ratios to their baselines, which take 1 s and 10 MiB
+    (the per-synapse layer's memory against the chunked path's)."""
+    results = {("per-synapse chunked", 1024): {"seconds": 9.0, "extra_mib": 10.0},
+               ("per-synapse", 1024): {"seconds": 3.0, "extra_mib": 10.0 * per_synapse}}
     for batch in (128, 1024):
         results["dense", batch] = {"seconds": 1.0, "extra_mib": 10.0}
         results["identity", batch] = {"seconds": identity, "extra_mib": 10.0 * memory}
@@ -72,11 +74,12 @@ def test_layer_targets_are_met_by_results_within_them():
         "- multi-threshold conv2d, batch 32, time: 2.40x conv2d (target <= 2.5x: met)",
         "- multi-threshold conv2d, batch 128, time: 2.40x conv2d (target <= 2.5x: met)",
         "- identity, batch 1024, extra memory: 2.00x dense (target <= 3.0x: met)",
-        "- non-negative, batch 1024, extra memory: 2.00x dense (target <= 3.0x: met)"]
+        "- non-negative, batch 1024, extra memory: 2.00x dense (target <= 3.0x: met)",
+        "- per-synapse, batch 1024, extra memory: 0.50x per-synapse chunked (target <= 1.0x: met)"]
 
 
 def test_layer_targets_are_not_met_beyond_them_or_when_not_measured():
-    results = layer_results(identity=2.3, nonnegative=1.3, conv=2.6, memory=3.5)
+    results = layer_results(identity=2.3, nonnegative=1.3, conv=2.6, memory=3.5, per_synapse=1.5)
     del results["identity", 128]
     results["dense", 1024]["extra_mib"] = 0.0
     lines = layer_benchmark.layer_target_lines(results)
@@ -85,4 +88,6 @@ def test_layer_targets_are_not_met_beyond_them_or_when_not_measured():
                          "- non-negative, batch 128, time: 1.30x dense (target <= 1.2x: not met)"]
     assert lines[4] == "- multi-threshold conv2d, batch 32, time: 2.60x conv2d (target <= 2.5x: not met)"
     assert lines[6:] == ["- identity, batch 1024, extra memory: not measured (target <= 3.0x)",
-                         "- non-negative, batch 1024, extra memory: not measured (target <= 3.0x)"]
+                         "- non-negative, batch 1024, extra memory: not measured (target <= 3.0x)",
+                         "- per-synapse, batch 1024, extra memory: 1.50x per-synapse chunked "
+                         "(target <= 1.0x: not met)"]

@@ -11,7 +11,8 @@ from mtneuron.tf1 import tf
 IN, OUT = 6, 4
 ACTIVATIONS = [tf.nn.relu, tf.nn.sigmoid, tf.nn.tanh, tf.nn.softplus, layers.heaviside_step]
 needs_xla = pytest.mark.skipif(not xla.available(), reason="this TensorFlow build has no XLA")
-PATHS = [pytest.param(synapses.compiled_sums, marks=needs_xla), synapses.chunked_sums]
+PATHS = [pytest.param(path, marks=needs_xla) for path in (synapses.lit_sums, synapses.compiled_sums)]
+PATHS += [synapses.chunked_sums]
 
 
 def example(seed, batch):
@@ -57,11 +58,6 @@ def test_equals_the_naive_broadcast(path, activation, use_thresholds, batch, max
         np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_group_size_follows_the_kernel_and_is_at_least_one():
-    kernel = tf.zeros((IN, OUT))
-    assert [synapses._group_size(kernel, terms) for terms in (1, 2 * IN * OUT, 5 * IN * OUT - 1)] == [1, 2, 4]
-
-
 @needs_xla
 def test_compiled_path_is_xla_and_keeps_no_synapse_tensor_outside_it():
     """Every op on a ``(batch, in, out)`` term lives inside the XLA clusters; outside them only the
@@ -98,3 +94,32 @@ def test_without_xla_the_chunked_path_is_taken_and_said_once(monkeypatch, capsys
         types = [op.type for op in tf.get_default_graph().get_operations()]
     assert capsys.readouterr().err.count("has no XLA") == 1
     assert "TensorArrayV3" in types and not [op for op in types if op.startswith("Xla")]
+
+
+@needs_xla
+@pytest.mark.parametrize("bucket", [1, 5])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("use_thresholds", [False, True])
+def test_unlit_columns_add_their_share_exactly(monkeypatch, bucket, activation, use_thresholds):
+    """Columns zero in every example (2 and 4 here) leave the per-synapse work: with buckets of 1 both
+    do, with buckets of 5 column 4 does; values and every gradient stay the naive broadcast's."""
+    monkeypatch.setattr(synapses, "LIT_BUCKET", bucket)
+    values = example(7, 5)
+    values[0][:, 4] = 0.0
+    got = values_and_gradients(lambda x, k, t: synapses.lit_sums(x, k, t, activation), values, use_thresholds)
+    want = values_and_gradients(lambda x, k, t: synapses.naive_sums(activation, x, k, t), values,
+                                use_thresholds)
+    for actual, expected in zip(got, want):
+        np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("bucket,expected", [(1, [0, 1, 3, 5]), (4, [0, 1, 3, 5]), (5, [0, 1, 3, 5, 2]),
+                                             (64, [0, 1, 3, 5, 2, 4])])
+def test_lit_columns_come_first_padded_to_the_bucket(monkeypatch, bucket, expected):
+    monkeypatch.setattr(synapses, "LIT_BUCKET", bucket)
+    x = np.zeros((3, IN))
+    x[0, 0], x[1, 3], x[2, 1], x[2, 5] = 1.0, -2.0, 0.5, 3.0
+    with tf.Graph().as_default():
+        inputs = tf.placeholder(tf.float64, (None, IN))
+        with tf.Session() as session:
+            assert list(session.run(synapses._lit_order(inputs, IN), {inputs: x})) == expected
