@@ -375,8 +375,8 @@ def benchmark_parser():
     parser.add_argument("--conv-batches", nargs="+", type=arguments.number(int, 4096), default=[32, 128],
                         metavar="N", help="batch sizes for the convolutions")
     parser.add_argument("--python", type=arguments.interpreter, metavar="INTERPRETER",
-                        help="also measure the engines under this interpreter (e.g. a venv with TensorFlow "
-                             "1.15: the blog's loop there is the peer) and put both in one table")
+                        help="also measure the engines and the networks under this interpreter (e.g. a venv "
+                             "with TensorFlow 1.15: the blog's loop there is the peer) and put both side by side")
     parser.add_argument("--sweeps", nargs="+", type=arguments.input_dir, metavar="DIR",
                         help="results directories whose measured sweep wall times go beside the peer "
                              "[default: those of %s that exist]" % ", ".join(SWEEPS))
@@ -406,12 +406,21 @@ def _measure(options, argv):
         text += layer_benchmark.layer_report(options.layer_batches, options.conv_batches) + "\n"
     if "networks" in options.parts:
         data.mnist_files(options.data_dir)
-        text += network_benchmark.network_report(*network_benchmark.network_measurements(
-            options.network_batches, options.data_dir))
+        text += _under_each(options, network_benchmark.network_measurements, network_benchmark.network_report,
+                            batches=options.network_batches, data_dir=options.data_dir)
     text = "# Benchmarks\n\nCommand: `%s`\n\nWall time: %.1f min.\n\n%s" % (
         _command("benchmark.py", argv), (time.time() - started) / 60, text)
     files.write_text(options.out, text)
     return [text]
+
+
+def _under_each(options, measure, report, **settings):
+    """``report`` of ``measure(**settings)`` here and, with --python, under that interpreter too."""
+    measurements = [measure(**settings)]
+    if options.python is not None:
+        measurements.append(interpreter.call_under(options.python, measure, **settings))
+    measurements.sort(key=lambda measured: measured["environment"]["tensorflow_version"])
+    return "\n".join(report(measured) for measured in measurements)
 
 
 def _engines_text(bench, options):

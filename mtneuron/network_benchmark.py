@@ -72,29 +72,33 @@ def measure_floor(batch, data_dir=None, repeats=10):
 
 
 def network_measurements(batches=NETWORK_BATCHES, data_dir=None, repeats=10):
-    """Every network at every batch size and the floor at each, each case in a fresh process."""
-    minibatch.prefer_onednn()  # as the studies train them; the spawned processes inherit it
-    steps = {(architecture, kind, batch): in_processes(1, measure_network, architecture, kind, batch,
-                                                       data_dir, repeats)[0]
-             for batch in batches for architecture, kind in NETWORKS}
-    floors = {batch: in_processes(1, measure_floor, batch, data_dir, repeats)[0] for batch in batches}
-    return steps, floors
+    """Every network at every batch size and the floor at each, each case in a fresh process; JSON-ready,
+    so another TensorFlow's interpreter can measure and hand them back (``interpreter.call_under``)."""
+    minibatch.prefer_onednn()  # as the studies train them, before TensorFlow loads; processes inherit it
+    from mtneuron.training import environment
+    steps = [in_processes(1, measure_network, architecture, kind, batch, data_dir, repeats)[0]
+             for batch in batches for architecture, kind in NETWORKS]
+    floors = [in_processes(1, measure_floor, batch, data_dir, repeats)[0] for batch in batches]
+    return {"steps": steps, "floors": floors, "environment": environment()}
 
 
-def network_report(steps, floors):
+def network_report(measured):
     """Markdown: ms per step, ratios to the multi ReLU and central MLP steps, the floor, the target."""
+    steps = {(step["architecture"], step["kind"], step["batch"]): step for step in measured["steps"]}
     rows = []
     for (architecture, kind, batch), result in steps.items():
         multi, central = (steps["mlp", name, batch]["seconds"] for name in ("multi", "central"))
         rows.append([_NAMES[architecture], kind, "%d" % batch, "%.2f" % (1e3 * result["seconds"]),
                      "%.1fx" % (result["seconds"] / multi), "%.1fx" % (result["seconds"] / central)])
-    lines = ["## Minibatch networks: one training step", "",
+    lines = ["## Minibatch networks on TensorFlow %s: one training step" % measured["environment"][
+                 "tensorflow_version"], "",
              "Forward, backward and Adam's update of each network the studies train (scaled init), a batch "
              "of MNIST training images fed through placeholders; the fastest of the timed steps, one "
              "thread, each case in a fresh process, oneDNN on as in the studies.", "",
              table(["network", "hidden neurons", "batch", "ms/step", "vs multi ReLU MLP", "vs central MLP"],
                    rows), "", "### The per-synapse floor", ""]
-    for batch, floor in floors.items():
+    for floor in measured["floors"]:
+        batch = floor["batch"]
         per_synapse = [steps["mlp", kind, batch]["seconds"] for kind in minibatch.THRESHOLDED]
         lines.append("- Batch %d: one compiled pass over the MLP's %s per-synapse terms (`x W - T`, ReLU, "
                      "summed) takes %.2f ms (%.2f ns a term); a per-synapse step, which needs a forward and "
