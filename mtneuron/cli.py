@@ -376,7 +376,7 @@ def benchmark_parser():
                         metavar="N", help="batch sizes for the convolutions")
     parser.add_argument("--python", type=arguments.interpreter, metavar="INTERPRETER",
                         help="also measure the engines and the networks under this interpreter (e.g. a venv "
-                             "with TensorFlow 1.15: the blog's loop there is the peer) and put both side by side")
+                             "with TensorFlow 1.15: the blog's loop there is the peer), side by side")
     parser.add_argument("--sweeps", nargs="+", type=arguments.input_dir, metavar="DIR",
                         help="results directories whose measured sweep wall times go beside the peer "
                              "[default: those of %s that exist]" % ", ".join(SWEEPS))

@@ -10,6 +10,7 @@ import collections
 import dataclasses
 import math
 import os
+import sys
 import time
 
 from mtneuron import blog, records
@@ -26,12 +27,15 @@ CALIBRATION_IMAGES = 1000  # the first training images, on which the derived ini
 
 
 def prefer_onednn():
-    """Let TensorFlow use oneDNN's faster kernels unless the environment already says otherwise.
+    """Let TensorFlow use oneDNN's faster kernels in worker processes unless the user said otherwise.
 
-    ``tf1`` turns oneDNN off to match TF 1.15's numbers, but minibatch studies have no such numbers
-    to match. Call this before TensorFlow is imported. Workers inherit it, and every record stores it.
+    ``tf1`` turns oneDNN off to match TF 1.15's numbers (in this process, if it is loaded: its
+    ``ONEDNN_CHOSEN`` keeps the user's own setting), but minibatch studies have no such numbers to
+    match. Workers started after this inherit it, and every record stores it.
     """
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    tf1 = sys.modules.get("mtneuron.tf1")
+    chosen = os.environ.get("TF_ENABLE_ONEDNN_OPTS") if tf1 is None else tf1.ONEDNN_CHOSEN
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1" if chosen is None else chosen
 
 
 # ---- the derived initialisation of per-synapse layers

@@ -1,6 +1,7 @@
 """Tests for mtneuron.minibatch: the networks, the derived init, the training loop."""
 
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -20,13 +21,24 @@ def datasets(n=60, poison=False):
                     test=synthetic(n=30, seed=1))
 
 
-def test_prefer_onednn_keeps_what_the_environment_says(monkeypatch):
-    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
-    minibatch.prefer_onednn()
-    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
-    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
-    minibatch.prefer_onednn()
-    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+def test_prefer_onednn_keeps_what_the_user_said(monkeypatch):
+    """Before TensorFlow loads, the environment is the user's; after, ``tf1`` has set its own default
+    there and ``tf1.ONEDNN_CHOSEN`` holds what the user had set."""
+    from mtneuron import tf1
+
+    for chosen, expected in ((None, "1"), ("0", "0")):
+        monkeypatch.setattr(tf1, "ONEDNN_CHOSEN", chosen)
+        monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # tf1's default
+        minibatch.prefer_onednn()
+        assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == expected
+    monkeypatch.delitem(sys.modules, "mtneuron.tf1")
+    for before, expected in ((None, "1"), ("0", "0")):
+        if before is None:
+            monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+        else:
+            monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", before)
+        minibatch.prefer_onednn()
+        assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == expected
 
 
 @pytest.mark.parametrize("architecture", ["mlp", "cnn"])
