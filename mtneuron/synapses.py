@@ -69,11 +69,11 @@ def lit_sums(inputs, kernel, thresholds, activation, max_elements=COMPILED_TERMS
     columns = tf.transpose(_take(tf.transpose(inputs), order))
     lit = compiled_sums(columns, _take(kernel, order), _take(thresholds, order), activation, max_elements,
                         units_in)
-    unlit = 1 - tf.scatter_nd(order[:, None], tf.ones_like(order, inputs.dtype), [units_in])
+    unlit = 1 - tf.reduce_max(tf.one_hot(order, units_in, dtype=inputs.dtype), axis=0)
     at_zero = tf.stop_gradient(-thresholds)
-    slope = tf.stop_gradient(tf.gradients(activation(at_zero), at_zero)[0])  # act'(-T)
+    sloped = tf.gradients(activation(at_zero), at_zero, grad_ys=kernel)[0]  # W_ij act'(-T_ij)
     outputs = lit + tf.matmul(unlit[None], activation(-thresholds))
-    outputs += tf.matmul(inputs * unlit, kernel * slope)  # zero, with the unlit inputs' gradient
+    outputs += tf.matmul(inputs * unlit, sloped)  # zero, with the unlit inputs' gradient
     outputs.set_shape([inputs.shape[0], units_out])
     return outputs
 

@@ -51,11 +51,13 @@ def synthetic_datasets(**kwargs):
     return Datasets(train=synthetic(**kwargs), validation=None, test=synthetic(n=30, seed=1))
 
 
-def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measures=None, points=4):
-    """A complete run record with flat curves, made without training (for report and claims tests)."""
+def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measures=None, points=4,
+                measure=True):
+    """A complete run record with flat curves, made without training (for report and claims tests);
+    ``measure=False`` as the blog sweep makes it."""
     from mtneuron.records import SCHEMA_VERSION
 
-    spec = RunSpec(model=model, learning_rate=learning_rate, seed=seed, engine="fast")
+    spec = RunSpec(model=model, learning_rate=learning_rate, seed=seed, engine="fast", measure=measure)
     return {
         "n_examples": spec.n_examples, "n_epochs": spec.n_epochs, "learning_rate": learning_rate,
         "losses": [loss] * points, "accuracies": [accuracy] * points, "accuracy": accuracy,
@@ -66,7 +68,7 @@ def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measur
         "steps": spec.n_examples * spec.n_epochs, "diverged": False, "examples_per_second": 5000.0,
         "train_time_s": 40.0, "wall_time_s": 45.0, "started_at": 1.7e9 + seed,
         "finished_at": 1.7e9 + seed + 45,
-        "threads": 1, "command": "python scripts/claims.py", "spec": spec.to_dict(),
+        "threads": 1, "command": "python scripts/claims.py", "spec": spec.to_dict(), "measured": measure,
         "schema_version": SCHEMA_VERSION, "status": "complete",
     }
 

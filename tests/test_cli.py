@@ -136,7 +136,7 @@ def test_missing_ray_is_a_one_line_install_hint(tiny_mnist, tmp_path, monkeypatc
 def _complete_records(out, models=("central", "multi")):
     os.makedirs(out, exist_ok=True)
     for model in models:
-        record = fake_record(model, 0.001, 21, 0.9)
+        record = fake_record(model, 0.001, 21, 0.9, measure=False)
         with open(os.path.join(out, "run_%s_0.001.json" % model), "w") as stream:
             json.dump(record, stream)
     return ["--learning-rates", "0.001", "--engine", "fast", "--out", out]
@@ -236,3 +236,22 @@ def test_benchmark_with_another_interpreter_puts_both_tensorflows_against_the_pe
     assert text.index("## Against the blog's loop on TensorFlow 1.15") < text.index(
         "## Training engines on TensorFlow 1.15.5") < text.index("## Training engines on TensorFlow 2.21.0")
     assert "| %s | fast, TF 2.21.0 | 1 | 1 |" % tmp_path in text
+
+
+def test_benchmark_measures_the_networks_under_both_interpreters(tmp_path, monkeypatch):
+    from mtneuron import network_benchmark
+    from tests.test_network_benchmark import made_up
+
+    calls = []
+    monkeypatch.setattr(network_benchmark, "network_measurements", lambda **settings: made_up())
+    monkeypatch.setattr(cli.interpreter, "call_under", lambda python, function, **settings: calls.append(
+        settings) or made_up(version="1.15.5"))
+    monkeypatch.setattr(cli.data, "mnist_files", lambda data_dir: None)
+    out = str(tmp_path / "benchmarks.md")
+    argv = ["--parts", "networks", "--network-batches", "128", "--python", sys.executable, "--out", out]
+    assert exit_code(cli.benchmark, argv) == 0
+    assert calls == [{"batches": [128], "data_dir": None}]
+    with open(out) as stream:
+        text = stream.read()
+    assert text.index("## Minibatch networks on TensorFlow 1.15.5") < text.index(
+        "## Minibatch networks on TensorFlow 2.21.0")
