@@ -58,6 +58,14 @@ def _relu_products(inputs, kernel, nonnegative_inputs):
     return outputs + tf.matmul(tf.nn.relu(-inputs), tf.nn.relu(-kernel))
 
 
+def crelu_dense(inputs, kernel, bias=None):
+    """The free form of the multi-threshold ReLU layer: ``relu(X) @ A + relu(-X) @ B (+ b)``, the kernel
+    ``(2 in, out)`` holding ``A`` over ``B``. ``A = relu(W)``, ``B = relu(-W)`` gives the multi-threshold
+    layer; free ``A`` and ``B`` make it a Kolmogorov-Arnold layer with the basis {relu(x), relu(-x)}."""
+    outputs = tf.matmul(tf.nn.crelu(inputs), kernel)
+    return outputs if bias is None else outputs + bias
+
+
 def _conv_strides(strides):
     """``tf.nn.conv2d``'s list of 4 strides from that list or from one int for both spatial axes."""
     return [1, strides, strides, 1] if isinstance(strides, int) else list(strides)
@@ -159,6 +167,22 @@ class MultiThresholdDense(_Dense):
         """The layer on this module's variables."""
         return multi_threshold_dense(inputs, self.kernel, self.bias, self.activation, self.thresholds,
                                      self.nonnegative_inputs, self.max_elements)
+
+
+class CReLUDense(_Dense):
+    """Dense CReLU layer ``relu(X) @ A + relu(-X) @ B + b``, ``A`` and ``B`` free; see ``crelu_dense``."""
+
+    def __init__(self, units, use_bias=True, kernel_initializer=None, name="crelu_dense",
+                 bias_initializer=None):
+        super().__init__(units, use_bias, kernel_initializer, name, bias_initializer=bias_initializer)
+
+    def _kernel_shape(self, inputs):
+        """``(2 in, units)``: ``A`` over ``B``."""
+        return [2 * inputs.shape.as_list()[-1], self.units]
+
+    def _forward(self, inputs):
+        """The layer on this module's variables."""
+        return crelu_dense(inputs, self.kernel, self.bias)
 
 
 class CentralThresholdDense(_Dense):

@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import time
+import typing
 
 from mtneuron import blog, records
 from mtneuron.data import DataSet
@@ -96,9 +97,10 @@ class MinibatchSpec(records.Spec):
     init: str = "scaled"
     learning_rate: float = blog.LEARNING_RATE
     seed: int = blog.SEED
-    n_epochs: int = 2
+    n_epochs: int = 2  # the most epochs trained
     n_examples: int = blog.TRAIN_EXAMPLES
     average_every: int = blog.AVERAGE_EVERY
+    patience: typing.Optional[int] = None  # early stopping (see ``train``); None: the last epoch scored
 
     @property
     def filename(self):
@@ -111,9 +113,11 @@ class MinibatchSpec(records.Spec):
 
 MinibatchGraph = collections.namedtuple(
     "MinibatchGraph",
-    ["graph", "inputs", "target", "hidden", "logits", "loss", "accuracy", "train_op", "init", "calibration"])
+    ["graph", "inputs", "target", "hidden", "logits", "loss", "accuracy", "train_op", "init", "calibration",
+     "parameters", "restore"])
 MinibatchGraph.__doc__ = """Tensors and ops of a minibatch network, which takes batches of any size;
-``calibration`` holds the ``Calibration`` of every layer of a ``derived`` network (else none)."""
+``calibration`` holds the ``Calibration`` of every layer of a ``derived`` network (else none);
+``restore`` assigns its placeholders (one per variable of ``parameters``) to the network's parameters."""
 
 Calibration = collections.namedtuple("Calibration",
                                      ["kind", "fan_in", "statistics", "scale", "bias", "assign"])
@@ -146,10 +150,13 @@ def build_graph(architecture, kind, init="scaled", learning_rate=blog.LEARNING_R
         applied.append(("output", output, hidden[-1]))
         calibration = [_calibration(*one) for one in applied] if init == "derived" else []
         loss, accuracy = loss_and_accuracy(logits, target)
+        parameters = tf.trainable_variables()
         train_op = tf.train.AdamOptimizer(learning_rate).minimize(loss)
         init_op = tf.global_variables_initializer()
+        values = [tf.placeholder(parameter.dtype.base_dtype, parameter.shape) for parameter in parameters]
+        restore = (values, tf.group(*[variable.assign(value) for variable, value in zip(parameters, values)]))
     return MinibatchGraph(graph, inputs, target, hidden[1:], logits, loss, accuracy, train_op, init_op,
-                          calibration)
+                          calibration, parameters, restore)
 
 
 def _check_network(architecture, kind, init):
@@ -262,7 +269,10 @@ def train(spec, datasets, context):
     An epoch is ``n_examples // batch_size`` batches from ``next_batch(batch_size, shuffle=True)``
     of a ``DataSet`` seeded with the run's seed. Each curve point is the mean of
     ``average_every // batch_size`` batches, and the windows run on across epochs. The validation set
-    is scored after every epoch and the test set once at the end. A non-finite loss ends training.
+    is scored after every epoch. With ``spec.patience``, training stops once that many epochs in a row
+    bring no better validation accuracy (or after ``n_epochs``) and the best epoch's parameters are put
+    back: the run is scored there (validation, and the test set once). Without, every epoch trains and
+    the last is scored. A non-finite loss ends training.
     """
     from mtneuron import xla
     from mtneuron.tf1 import tf
@@ -279,23 +289,26 @@ def train(spec, datasets, context):
     with tf.Session(graph=model.graph, config=session_config(context.threads)) as session:
         session.run(model.init)
         derive_init(session, model, datasets.train.images[:CALIBRATION_IMAGES])
+        best = _BestEpoch(session, model, spec.patience)
         validation, examples, step_time = _train_epochs(session, model, spec, datasets, window,
-                                                        steps_per_epoch)
+                                                        steps_per_epoch, best)
         train_time = time.time() - started
+        best.restore()
         test_accuracy = evaluate(session, model, datasets.test)
     curves.close()
     return complete_record(dict(
         spec.to_dict(), losses=curves.losses, accuracies=curves.accuracies,
-        validation_accuracies=validation, validation_accuracy=validation[-1], accuracy=test_accuracy,
+        validation_accuracies=validation, validation_accuracy=best.accuracy, best_epoch=best.epoch,
+        epochs_trained=len(validation), accuracy=test_accuracy,
         diverged=window.diverged, examples_per_point=window.batches * spec.batch_size, examples=examples,
         examples_per_second=examples / train_time, us_per_step=1e6 * step_time * spec.batch_size / examples),
         spec, started, train_time, context.threads)
 
 
-def _train_epochs(session, model, spec, datasets, window, steps_per_epoch):
-    """Train epoch after epoch and score the validation set after each one, stopping after a non-finite
-    loss. Returns the validation accuracies, the number of examples trained and the seconds spent in
-    training steps (feeding included, scoring not)."""
+def _train_epochs(session, model, spec, datasets, window, steps_per_epoch, best):
+    """Train epoch after epoch and score the validation set after each one (``best`` keeps the epoch to
+    score), stopping after a non-finite loss or where ``best`` says. Returns the validation accuracies,
+    the number of examples trained and the seconds spent in training steps (feeding included)."""
     order = DataSet(datasets.train.images, datasets.train.labels, seed=spec.seed)
     fetches = [model.train_op, model.loss, model.accuracy]
     validation, examples, step_time = [], 0, 0.0
@@ -310,9 +323,32 @@ def _train_epochs(session, model, spec, datasets, window, steps_per_epoch):
         step_time += time.time() - epoch_started
         validation.append(evaluate(session, model, datasets.validation))
         window.curves.scalars(examples, validation_accuracy=validation[-1])
-        if window.diverged:
+        if best.add(validation[-1]) or window.diverged:
             break
     return validation, examples, step_time
+
+
+class _BestEpoch:
+    """The epoch a run is scored at: under early stopping (``patience`` epochs) the one with the best
+    validation accuracy so far, its parameters kept in memory; else the last epoch."""
+
+    def __init__(self, session, model, patience):
+        self.session, self.model, self.patience = session, model, patience
+        self.epochs, self.epoch, self.accuracy, self.values = 0, 0, None, None
+
+    def add(self, accuracy):
+        """Count one more epoch scored ``accuracy``; returns whether early stopping ends training."""
+        self.epochs += 1
+        if self.patience is None or self.accuracy is None or accuracy > self.accuracy:
+            self.epoch, self.accuracy = self.epochs, accuracy
+            self.values = None if self.patience is None else self.session.run(self.model.parameters)
+        return self.patience is not None and self.epochs - self.epoch >= self.patience
+
+    def restore(self):
+        """Put the best epoch's parameters back (nothing to do without early stopping)."""
+        if self.values is not None:
+            placeholders, assign = self.model.restore
+            self.session.run(assign, dict(zip(placeholders, self.values)))
 
 
 class _Window:

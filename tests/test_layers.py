@@ -312,3 +312,43 @@ def test_conv_modules_create_variables_once_and_match_the_functions(padding, spa
     first_call, second_call, functions = got[:2], got[2:4], got[4:]
     assert_all_close(first_call, second_call)
     assert_all_close(first_call, functions)
+
+
+def test_crelu_layer_matches_its_sum_of_two_bases_in_values_and_gradients():
+    """``relu(x) @ A + relu(-x) @ B + b`` against numpy, term by term; zero inputs get no gradient."""
+    x, kernel, bias, _, upstream = example(0)
+    free = np.random.RandomState(7).randn(2 * IN, OUT)
+    with tf.Graph().as_default():
+        tx, tk, tb = tf.placeholder(tf.float64, (None, IN)), tf.constant(free), tf.constant(bias)
+        out = layers.crelu_dense(tx, tk, tb)
+        got = run([out] + tf.gradients(tf.reduce_sum(out * upstream), [tx, tk, tb]), {tx: x})
+    positive, negative = np.maximum(x, 0), np.maximum(-x, 0)
+    a, b = free[:IN], free[IN:]
+    want = [positive @ a + negative @ b + bias,
+            (x > 0) * (upstream @ a.T) - (x < 0) * (upstream @ b.T),
+            np.concatenate([positive.T @ upstream, negative.T @ upstream]), upstream.sum(axis=0)]
+    assert_all_close(got, want)
+
+
+def test_the_multi_threshold_relu_layer_is_the_crelu_layer_with_a_relu_w_and_relu_minus_w():
+    x, kernel, bias, _, _ = example(1)
+    with tf.Graph().as_default():
+        constrained = np.concatenate([np.maximum(kernel, 0), np.maximum(-kernel, 0)])
+        x, kernel, bias = (tf.constant(value) for value in (x, kernel, bias))
+        got, want = run([layers.crelu_dense(x, tf.constant(constrained), bias),
+                         layers.multi_threshold_dense(x, kernel, bias)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_crelu_module_creates_a_kernel_of_both_bases_once():
+    with tf.Graph().as_default():
+        x = tf.placeholder(tf.float64, (None, IN))
+        module = layers.CReLUDense(OUT)
+        out = module(x)
+        module(x)
+        assert [variable.shape.as_list() for variable in tf.global_variables()] == [[2 * IN, OUT], [OUT]]
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            got, want = session.run([out, layers.crelu_dense(x, module.kernel, module.bias)],
+                                    {x: dense_inputs(4)})
+    np.testing.assert_array_equal(got, want)

@@ -82,6 +82,8 @@ def test_minibatch_record():
     record = minibatch.train(spec, datasets(), QUIET)
     assert record["examples"] == 96 and len(record["losses"]) == 6 and record["examples_per_point"] == 16
     assert len(record["validation_accuracies"]) == 2 and 0 <= record["accuracy"] <= 1
+    assert (record["epochs_trained"], record["best_epoch"]) == (2, 2)
+    assert record["validation_accuracy"] == record["validation_accuracies"][-1]
     assert 0 < record["us_per_step"] < 1e6 * record["train_time_s"] / 12  # 12 steps, scoring left out
     assert not record["diverged"] and record["status"] == "complete"
     assert records.spec_of(record, minibatch.MinibatchSpec) == spec
@@ -100,6 +102,58 @@ def test_a_non_finite_loss_ends_the_run():
     record = minibatch.train(spec, datasets(poison=True), QUIET)
     assert record["diverged"] and record["examples"] == 8 and len(record["losses"]) == 1
     assert len(record["validation_accuracies"]) == 1
+
+
+class _Session:
+    """Stands in for a session: ``run`` of the parameters gives the epoch's number, of the restore op
+    records what it was fed."""
+
+    def __init__(self):
+        self.epoch, self.restored = 0, None
+
+    def run(self, fetches, feed=None):
+        if fetches == "assign":
+            self.restored = list(feed.values())
+        return [self.epoch]
+
+
+def test_early_stopping_keeps_the_best_epoch_and_stops_after_patience_epochs_without_a_better_one():
+    session = _Session()
+    model = minibatch.MinibatchGraph(*[None] * 10, parameters=["weights"], restore=(["value"], "assign"))
+    best = minibatch._BestEpoch(session, model, patience=2)
+    stops = []
+    for session.epoch, accuracy in enumerate([0.5, 0.7, 0.6, 0.7, 0.9], 1):
+        stops.append(best.add(accuracy))
+    assert stops == [False, False, False, True, False]  # a tie is no better
+    best = minibatch._BestEpoch(session, model, patience=2)
+    for session.epoch, accuracy in enumerate([0.5, 0.7, 0.6, 0.7], 1):
+        best.add(accuracy)
+    best.restore()
+    assert (best.epoch, best.accuracy, session.restored) == (2, 0.7, [2])
+
+
+def test_without_patience_every_epoch_trains_and_the_last_is_scored():
+    session = _Session()
+    model = minibatch.MinibatchGraph(*[None] * 10, parameters=["weights"], restore=(["value"], "assign"))
+    best = minibatch._BestEpoch(session, model, patience=None)
+    assert not any(best.add(accuracy) for accuracy in [0.9, 0.5, 0.4])
+    best.restore()
+    assert (best.epoch, best.accuracy, session.restored) == (3, 0.4, None)
+
+
+def test_an_early_stopped_run_is_scored_as_a_run_that_ended_at_its_best_epoch():
+    settings = dict(architecture="mlp", kind="multi", batch_size=8, n_examples=48, average_every=16,
+                    learning_rate=0.05)
+    stopped = minibatch.train(minibatch.MinibatchSpec(n_epochs=6, patience=1, **settings), datasets(), QUIET)
+    validation = stopped["validation_accuracies"]
+    assert stopped["best_epoch"] == 1 + int(np.argmax(validation))
+    assert stopped["epochs_trained"] == len(validation) <= 6
+    assert stopped["epochs_trained"] - stopped["best_epoch"] == 1  # stopped early: the rate is too high
+    assert stopped["validation_accuracy"] == max(validation)
+    ended = minibatch.train(minibatch.MinibatchSpec(n_epochs=stopped["best_epoch"], **settings), datasets(),
+                            QUIET)
+    assert (ended["validation_accuracy"], ended["accuracy"]) == (stopped["validation_accuracy"],
+                                                                 stopped["accuracy"])
 
 
 def statistics(inputs, fan_in=None):
