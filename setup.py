@@ -9,6 +9,7 @@ TF1 = ["tensorflow==1.15.5; python_version < '3.8'", "protobuf>=3.8,<3.21; pytho
 # TensorFlow 2.x no longer depends on TensorBoard, which reads the sweeps' scalars and HParams;
 # TensorFlow 1.15 brings its own 1.15.
 TENSORBOARD = ["tensorboard>=2.4; python_version >= '3.8'"]
+MNIST1D = "mnist1d==0.0.2.post1"  # MNIST-1D, generated offline (data1d); the tests fingerprint its arrays
 
 with open("README.md") as stream:
     long_description = stream.read()
@@ -28,7 +29,8 @@ setup(
         "tf": ["tensorflow>=2.4; python_version >= '3.8'"] + TENSORBOARD + TF1,
         "tf1": [requirement.split(";")[0] for requirement in TF1],
         "ray": ["ray>=2.5"],
-        "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff"],
+        "mnist1d": [MNIST1D],
+        "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff", MNIST1D],
     },
     entry_points={"console_scripts": [
         "mtneuron-reproduce-blog=mtneuron.cli:reproduce_blog",

@@ -151,6 +151,27 @@ def read_data_sets(data_dir=None, one_hot=True, validation_size=blog.VALIDATION_
     )
 
 
+DATA_SETS = ("mnist", "mnist1d")
+
+
+def load(name, data_dir=None, seed=None):
+    """The data set ``name`` (``DATA_SETS``) as ``Datasets``: MNIST from ``data_dir`` (``read_data_sets``),
+    MNIST-1D generated (``data1d``)."""
+    if name == "mnist":
+        return read_data_sets(data_dir, seed=seed)
+    if name == "mnist1d":
+        from mtneuron.data1d import read_mnist1d
+        return read_mnist1d(seed)
+    raise DataError("unknown data set %r: choose one of %s" % (name, ", ".join(DATA_SETS)))
+
+
+def centred(datasets):
+    """``datasets`` with the training set's per-feature mean subtracted from every set (inputs of both
+    signs, so that a first multi-threshold layer is not linear)."""
+    mean = datasets.train.images.mean(axis=0, dtype=np.float64).astype(np.float32)
+    return Datasets(*[DataSet(part.images - mean, part.labels) for part in datasets])
+
+
 def mnist_files(data_dir=None, download=True):
     """Paths of the four MNIST files, downloading into the cache when that is where they belong."""
     directory = find_data_dir(data_dir)

@@ -14,14 +14,15 @@ import sys
 import time
 import typing
 
-from mtneuron import blog, records
+from mtneuron import blog, data, records
 from mtneuron.data import DataSet
 
-ARCHITECTURES = ("mlp", "cnn", "linear")
-NEURONS = ("central", "multi", "heaviside", "sigmoid", "relu_thresholds", "linear")
-PER_SYNAPSE = ("multi", "heaviside", "sigmoid", "relu_thresholds")  # activation on every synapse
-THRESHOLDED = ("heaviside", "sigmoid", "relu_thresholds")  # with a trainable threshold per synapse
-INITS = ("blog", "scaled", "derived")
+ARCHITECTURES = ("mlp", "mlp1", "cnn", "linear")  # mlp1: one hidden layer of 87 units, a control
+HIDDEN_SIZES = {"mlp": blog.HIDDEN_SIZES, "mlp1": blog.HIDDEN_SIZES[1:]}
+NEURONS = ("central", "multi", "crelu", "paper", "heaviside", "sigmoid", "relu_thresholds", "linear")
+PER_SYNAPSE = ("multi", "paper", "heaviside", "sigmoid", "relu_thresholds")  # activation on every synapse
+THRESHOLDED = ("paper", "heaviside", "sigmoid", "relu_thresholds")  # a trainable threshold per synapse
+INITS = ("blog", "scaled", "derived", "positive")
 EVALUATION_BATCH = 500
 CONVOLUTION_FILTERS = (16, 32)  # two 5x5 convolutions, each followed by 2x2 max pooling
 CALIBRATION_IMAGES = 1000  # the first training images, on which the derived init measures its layers' inputs
@@ -60,7 +61,11 @@ def derived_layer(kind, fan_in, inputs):
         spread = (math.pi - 1) * inputs.second_moment + n * inputs.mean_abs_variance
         sd = math.sqrt(2 * math.pi / (n * spread))
         return sd, -n * sd * inputs.mean_abs / math.sqrt(2 * math.pi)
-    if kind == "heaviside":  # H(0) = 0: zero inputs never count
+    if kind == "positive":  # |W| ~ half-normal: mean s sqrt(2 / pi), variance s^2 (1 - 2 / pi); inputs >= 0
+        spread = (1 - 2 / math.pi) * inputs.second_moment + 2 / math.pi * n * inputs.mean_abs_variance
+        sd = 1 / math.sqrt(n * spread)
+        return sd, -n * sd * math.sqrt(2 / math.pi) * inputs.mean_abs
+    if kind in ("heaviside", "paper"):  # H(0) = 0: zero inputs never count (the paper's neuron has no bias)
         return math.sqrt(inputs.nonzero / inputs.second_moment), -n * inputs.nonzero / 2
     if kind == "sigmoid":  # sigmoid(0) = 1/2, for zero inputs too
         return math.sqrt(inputs.nonzero / inputs.second_moment), -n / 2
@@ -101,6 +106,8 @@ class MinibatchSpec(records.Spec):
     n_examples: int = blog.TRAIN_EXAMPLES
     average_every: int = blog.AVERAGE_EVERY
     patience: typing.Optional[int] = None  # early stopping (see ``train``); None: the last epoch scored
+    dataset: str = "mnist"  # one of data.DATA_SETS
+    centred: bool = False  # the training set's per-feature mean subtracted from every input
 
     @property
     def filename(self):
@@ -126,29 +133,32 @@ fan-in, its inputs' ``Inputs`` as a tensor, and the op that scales its kernel by
 and sets its bias to the placeholder ``bias``."""
 
 
-def build_graph(architecture, kind, init="scaled", learning_rate=blog.LEARNING_RATE, seed=blog.SEED):
-    """Build an MLP (784-251-87-10), a small CNN or softmax regression in a new ``tf.Graph``, trained by Adam.
+def build_graph(architecture, kind, init="scaled", learning_rate=blog.LEARNING_RATE, seed=blog.SEED,
+                input_size=blog.INPUT_SIZE, nonnegative_inputs=True):
+    """Build an MLP (784-251-87-10, or 784-87-10), a small CNN or softmax regression in a new ``tf.Graph``,
+    trained by Adam, for ``input_size`` inputs (``nonnegative_inputs``: known >= 0, as pixels are).
 
     ``kind`` names the hidden neurons (``NEURONS``; "linear" for softmax regression, which has none).
     ``init="blog"``: every kernel and bias N(0, 1) as in the blog; ``"scaled"``: He hidden kernels, a
     Glorot output kernel, zero biases; ``"derived"``: N(0, 1) kernels and zero biases that ``derive_init``
-    then sets layer by layer (``derived_layer``; the output layer LeCun's).
+    then sets layer by layer (``derived_layer``; the output layer LeCun's); ``"positive"``: as derived,
+    the first kernel's signs all positive, so that on inputs >= 0 no multi-threshold weight is frozen.
     """
     from mtneuron.models import loss_and_accuracy
     from mtneuron.tf1 import tf
 
-    _check_network(architecture, kind, init)
+    _check_network(architecture, kind, init, input_size)
     graph = tf.Graph()
     with graph.as_default():
         tf.set_random_seed(seed)
-        inputs = tf.placeholder(tf.float32, shape=(None, blog.INPUT_SIZE), name="images")
+        inputs = tf.placeholder(tf.float32, shape=(None, input_size), name="images")
         target = tf.placeholder(tf.float32, shape=(None, blog.NUM_CLASSES), name="labels")
-        features = {"mlp": _mlp_features, "cnn": _cnn_features, "linear": _no_features}[architecture]
-        hidden, applied = features(inputs, kind, init)
+        features = {"cnn": _cnn_features, "linear": _no_features}.get(architecture, _mlp_features)
+        hidden, applied = features(inputs, kind, init, HIDDEN_SIZES.get(architecture), nonnegative_inputs)
         output = _output_layer(init)
         logits = output(hidden[-1])
         applied.append(("output", output, hidden[-1]))
-        calibration = [_calibration(*one) for one in applied] if init == "derived" else []
+        calibration = [_calibration(*one) for one in applied] if init in ("derived", "positive") else []
         loss, accuracy = loss_and_accuracy(logits, target)
         parameters = tf.trainable_variables()
         train_op = tf.train.AdamOptimizer(learning_rate).minimize(loss)
@@ -159,7 +169,7 @@ def build_graph(architecture, kind, init="scaled", learning_rate=blog.LEARNING_R
                           calibration, parameters, restore)
 
 
-def _check_network(architecture, kind, init):
+def _check_network(architecture, kind, init, input_size):
     """Refuse a network that cannot be built, naming what can."""
     if architecture not in ARCHITECTURES or kind not in NEURONS or init not in INITS:
         raise ValueError("unknown network %r/%r/%r: architectures %s, kinds %s, inits %s" % (
@@ -167,10 +177,14 @@ def _check_network(architecture, kind, init):
     if (architecture == "linear") != (kind == "linear"):
         raise ValueError("softmax regression is architecture 'linear' with kind 'linear', not %r/%r"
                          % (architecture, kind))
-    if architecture == "cnn" and kind not in ("multi", "central"):
-        raise ValueError("the CNN takes 'multi' or 'central' layers, not %r" % kind)
-    if init == "derived" and kind not in PER_SYNAPSE:
+    if architecture == "cnn" and (kind not in ("multi", "central") or input_size != blog.INPUT_SIZE):
+        raise ValueError("the CNN takes 'multi' or 'central' layers on 28 x 28 images, not %r on %d inputs"
+                         % (kind, input_size))
+    if init in ("derived", "positive") and kind not in PER_SYNAPSE:
         raise _not_per_synapse(kind)
+    if init == "positive" and kind != "multi":
+        raise ValueError("the positive init is the multi-threshold ReLU MLP's (first kernel >= 0), not %r's; "
+                         "take 'derived'" % kind)
 
 
 def _initializers(init):
@@ -179,35 +193,50 @@ def _initializers(init):
 
     normal = tf.random_normal_initializer(0.0, 1.0)
     return {"blog": {"kernel_initializer": normal, "bias_initializer": normal}, "scaled": {},
-            "derived": {"kernel_initializer": normal}}[init]
+            "derived": {"kernel_initializer": normal}, "positive": {"kernel_initializer": normal}}[init]
 
 
-def _dense(kind, units, init, index):
-    """Dense hidden module ``hidden{index + 1}``; a multi-threshold first layer knows its inputs are >= 0."""
+def _half_normal(shape, dtype=None, partition_info=None):
+    """``|N(0, 1)|``: the positive init's first kernel, which ``derive_init`` then scales."""
+    from mtneuron.tf1 import tf
+
+    return tf.abs(tf.random_normal(shape, dtype=dtype or tf.float32))
+
+
+def _dense(kind, units, init, index, nonnegative_inputs):
+    """Dense hidden module ``hidden{index + 1}``; a multi-threshold first layer is told whether its inputs
+    are >= 0. The paper's neuron is the Heaviside step with a threshold per synapse and no bias."""
     from mtneuron import layers
     from mtneuron.tf1 import tf
 
     name, initializers = "hidden%d" % (index + 1), _initializers(init)
+    if init == "positive" and index == 0:
+        initializers = {"kernel_initializer": _half_normal}
     if kind == "central":
         return layers.CentralThresholdDense(units, name=name, **initializers)
+    if kind == "crelu":
+        return layers.CReLUDense(units, name=name, **initializers)
     if kind == "multi":
-        return layers.MultiThresholdDense(units, nonnegative_inputs=index == 0, name=name, **initializers)
-    activations = {"heaviside": layers.heaviside_step, "sigmoid": tf.sigmoid, "relu_thresholds": tf.nn.relu}
+        return layers.MultiThresholdDense(units, nonnegative_inputs=index == 0 and nonnegative_inputs,
+                                          name=name, **initializers)
+    activations = {"paper": layers.heaviside_step, "heaviside": layers.heaviside_step, "sigmoid": tf.sigmoid,
+                   "relu_thresholds": tf.nn.relu}
     return layers.MultiThresholdDense(units, activation=activations[kind], thresholds=True, name=name,
-                                      **initializers)
+                                      use_bias=kind != "paper", **initializers)
 
 
-def _mlp_features(inputs, kind, init):
-    """The blog's hidden dense layers: each layer's output (inputs first), each ``(kind, module, inputs)``."""
+def _mlp_features(inputs, kind, init, sizes, nonnegative_inputs):
+    """Hidden dense layers of ``sizes`` units: each layer's output (inputs first), each ``(kind, module,
+    inputs)``, the kind by which ``derive_init`` sets it (the positive init's first layer: "positive")."""
     signal, applied = [inputs], []
-    for index, units in enumerate(blog.HIDDEN_SIZES):
-        module = _dense(kind, units, init, index)
+    for index, units in enumerate(sizes):
+        module = _dense(kind, units, init, index, nonnegative_inputs)
         signal.append(module(signal[-1]))
-        applied.append((kind, module, signal[-2]))
+        applied.append(("positive" if init == "positive" and index == 0 else kind, module, signal[-2]))
     return signal, applied
 
 
-def _cnn_features(inputs, kind, init):
+def _cnn_features(inputs, kind, init, sizes=None, nonnegative_inputs=True):
     """Two 5x5 convolutions, each followed by 2x2 max pooling, flattened; as ``_mlp_features``."""
     from mtneuron import layers
     from mtneuron.tf1 import tf
@@ -222,7 +251,7 @@ def _cnn_features(inputs, kind, init):
     return signal[:-1] + [tf.reshape(signal[-1], (-1, size))], applied
 
 
-def _no_features(inputs, kind, init):
+def _no_features(inputs, kind, init, sizes=None, nonnegative_inputs=True):
     """Softmax regression: the pixels go straight to the output layer."""
     return [inputs], []
 
@@ -255,9 +284,10 @@ def _calibration(kind, module, inputs):
     statistics = tf.stack([tf.reduce_mean(tf.square(inputs)), tf.reduce_mean(magnitudes),
                            tf.reduce_mean(tf.cast(tf.not_equal(inputs, 0), tf.float32)), variance])
     scale, bias = tf.placeholder(tf.float32, []), tf.placeholder(tf.float32, [])
-    assign = tf.group(module.kernel.assign(module.kernel * scale),
-                      module.bias.assign(tf.fill(tf.shape(module.bias), bias)))
-    return Calibration(kind, fan_in, statistics, scale, bias, assign)
+    assignments = [module.kernel.assign(module.kernel * scale)]
+    if module.bias is not None:  # the paper's neuron has none
+        assignments.append(module.bias.assign(tf.fill(tf.shape(module.bias), bias)))
+    return Calibration(kind, fan_in, statistics, scale, bias, tf.group(*assignments))
 
 
 # ---- training
@@ -280,7 +310,10 @@ def train(spec, datasets, context):
 
     started = time.time()
     xla.available(session_config(context.threads))  # before any session: its pools are the run's
-    model = build_graph(spec.architecture, spec.kind, spec.init, spec.learning_rate, spec.seed)
+    datasets = data.centred(datasets) if spec.centred else datasets
+    images = datasets.train.images
+    model = build_graph(spec.architecture, spec.kind, spec.init, spec.learning_rate, spec.seed,
+                        images.shape[1], bool(images.min() >= 0))
     steps_per_epoch = min(spec.n_examples, datasets.train.num_examples) // spec.batch_size
     curves = Curves(spec.n_epochs * steps_per_epoch * spec.batch_size, spec.name,
                     tensorboard_dir=context.tensorboard_dir, progress=context.progress,

@@ -28,7 +28,10 @@ class RecordError(ValueError):
 
 class Spec:
     """What every study's spec shares: a name and JSON round trips. Two runs with equal specs are the
-    same run; a subclass is a frozen dataclass with a ``filename`` property."""
+    same run; a subclass is a frozen dataclass with a ``filename`` property, and a ``dataset`` field
+    where it trains on another of ``data.DATA_SETS`` than MNIST."""
+
+    dataset = "mnist"
 
     @property
     def name(self):

@@ -70,6 +70,25 @@ def _wilcoxon_p(differences):
     return 1.0 if math.isnan(p) else p
 
 
+def smallest_wilcoxon_p(n):
+    """The smallest two-sided p a Wilcoxon signed-rank test of ``n`` differences can give (exact test, all
+    of one sign): ``2 / 2^n``, 0.0625 for 5 pairs. Below ``ALPHA`` only from 6 pairs on."""
+    return min(1.0, 2.0 / 2 ** n) if n >= 1 else math.nan
+
+
+def holm(p_values):
+    """Holm's step-down adjustment of the p-values of one family of tests (NaN stays NaN, not counted):
+    the i-th smallest of m is multiplied by ``m - i + 1``, then made non-decreasing, capped at 1."""
+    values = floats(p_values)
+    known = np.flatnonzero(np.isfinite(values))
+    order = known[np.argsort(values[known], kind="stable")]
+    adjusted, running = values.copy(), 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * values[index]))
+        adjusted[index] = running
+    return [float(value) for value in adjusted]
+
+
 def _tost_p(mean, sd, n, margin):
     """TOST p-value for ``-margin < true mean < margin``: the larger of the two one-sided p-values."""
     if sd == 0:
@@ -108,14 +127,16 @@ def paired_test(reference, candidate, margin):
     if n < 2:
         mean = float(differences[0]) if n else math.nan
         result.update(mean_difference=mean, sd_difference=math.nan, ci95=(math.nan, math.nan),
-                      t_p=math.nan, wilcoxon_p=math.nan, tost_p=math.nan, verdict=INCONCLUSIVE)
+                      t_p=math.nan, wilcoxon_p=math.nan, smallest_wilcoxon_p=smallest_wilcoxon_p(n),
+                      tost_p=math.nan, verdict=INCONCLUSIVE)
         return result
     mean, sd = _mean_and_sd(differences)
     half_width = _half_width(sd, n)
     t_p = _t_p(mean, sd, n)
     tost_p = _tost_p(mean, sd, n, margin)
     result.update(mean_difference=mean, sd_difference=sd, ci95=(mean - half_width, mean + half_width),
-                  t_p=t_p, wilcoxon_p=_wilcoxon_p(differences), tost_p=tost_p, verdict=verdict(t_p, tost_p))
+                  t_p=t_p, wilcoxon_p=_wilcoxon_p(differences), smallest_wilcoxon_p=smallest_wilcoxon_p(n),
+                  tost_p=tost_p, verdict=verdict(t_p, tost_p))
     return result
 
 

@@ -187,13 +187,14 @@ def _train_one(train, spec, data_dir, out_dir, threads, progress, extra):
     """Train ``spec`` (from its last epoch checkpoint, for trainers that keep them) and write its record."""
     from mtneuron import data  # TensorFlow is imported in workers only, by the trainer
 
-    if data_dir not in _worker["datasets"]:
-        _worker["datasets"][data_dir] = data.read_data_sets(data_dir)
+    key = (spec.dataset, data_dir)
+    if key not in _worker["datasets"]:
+        _worker["datasets"][key] = data.load(*key)
     checkpoint_dir = os.path.join(out_dir, CHECKPOINTS, spec.name)
     context = RunContext(threads=threads, progress=progress, position=_worker["slot"],
                          tensorboard_dir=hparams.run_directory(out_dir, spec.name),
                          checkpoint_dir=checkpoint_dir)
-    record = train(spec, _worker["datasets"][data_dir], context)
+    record = train(spec, _worker["datasets"][key], context)
     record.update(extra)
     records.write_json(os.path.join(out_dir, spec.filename), record)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)  # only once the record is safe

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mtneuron import minibatch, records
-from mtneuron.data import Datasets
+from mtneuron.data import DataSet, Datasets
 from mtneuron.records import RunContext
 from mtneuron.tf1 import tf
 from tests.helpers import synthetic
@@ -215,11 +215,58 @@ def test_derive_init_centres_every_multi_layer_with_unit_variance(architecture):
 
 
 @pytest.mark.parametrize("architecture, kind", [
-    ("mlp", "heaviside"), ("mlp", "sigmoid"), ("mlp", "relu_thresholds"), ("linear", "linear")])
-def test_the_papers_neurons_and_softmax_regression_train(architecture, kind):
-    init = "scaled" if kind == "linear" else "derived"
+    ("mlp", "heaviside"), ("mlp", "sigmoid"), ("mlp", "relu_thresholds"), ("mlp", "paper"),
+    ("mlp", "crelu"), ("mlp1", "central"), ("linear", "linear")])
+def test_the_papers_neurons_the_controls_and_softmax_regression_train(architecture, kind):
+    init = "scaled" if kind in ("linear", "crelu", "central") else "derived"
     spec = minibatch.MinibatchSpec(architecture=architecture, kind=kind, batch_size=8, init=init, n_epochs=1,
                                    n_examples=48, average_every=16)
     record = minibatch.train(spec, datasets(), QUIET)
     assert record["examples"] == 48 and not record["diverged"] and 0 <= record["accuracy"] <= 1
     assert all(np.isfinite(record["losses"]))
+
+
+def test_the_papers_neuron_has_a_threshold_per_synapse_and_no_bias():
+    model = minibatch.build_graph("mlp", "paper", "derived")
+    names = [variable.op.name for variable in model.parameters if variable.op.name.startswith("hidden")]
+    assert names == ["hidden1/kernel", "hidden1/thresholds", "hidden2/kernel", "hidden2/thresholds"]
+
+
+def test_the_one_hidden_layer_control_is_784_87_10():
+    model = minibatch.build_graph("mlp1", "central")
+    assert [variable.shape.as_list() for variable in model.parameters] == [[784, 87], [87], [87, 10], [10]]
+
+
+def test_the_positive_init_freezes_no_first_layer_weight_and_centres_it_with_unit_variance():
+    images = datasets(n=200).train.images
+    model = minibatch.build_graph("mlp", "multi", "positive")
+    with tf.Session(graph=model.graph) as session:
+        session.run(model.init)
+        minibatch.derive_init(session, model, images)
+        kernel = session.run(model.parameters[0])
+        hidden = session.run(model.hidden, {model.inputs: images})
+    assert (kernel > 0).all()
+    for outputs in hidden:
+        assert abs(outputs.mean()) < 0.1 and abs(outputs.var() - 1) < 0.1
+
+
+def test_signed_inputs_of_any_width_take_the_multi_layers_two_products():
+    """Centred or MNIST-1D inputs have both signs: the first multi layer is not told they are >= 0."""
+    rng = np.random.RandomState(0)
+    signals = [(rng.randn(n, 40).astype(np.float32), np.eye(10, dtype=np.float32)[rng.randint(0, 10, n)])
+               for n in (48, 20, 30)]
+    spec = minibatch.MinibatchSpec(architecture="mlp", kind="multi", batch_size=8, init="derived", n_epochs=1,
+                                   n_examples=48, average_every=16, dataset="mnist1d")
+    record = minibatch.train(spec, Datasets(*[DataSet(*pair) for pair in signals]), QUIET)
+    assert record["examples"] == 48 and np.isfinite(record["losses"]).all()
+    model = minibatch.build_graph("mlp", "multi", input_size=40, nonnegative_inputs=False)
+    products = [op.name for op in model.graph.get_operations()
+                if op.type == "MatMul" and "gradients" not in op.name]
+    assert len([name for name in products if name.startswith("hidden1/")]) == 2
+
+
+def test_centred_inputs_train_and_say_so_in_the_record():
+    spec = minibatch.MinibatchSpec(architecture="mlp", kind="multi", batch_size=8, n_epochs=1, n_examples=48,
+                                   average_every=16, centred=True)
+    record = minibatch.train(spec, datasets(), QUIET)
+    assert record["centred"] and record["dataset"] == "mnist" and np.isfinite(record["losses"]).all()

@@ -169,3 +169,19 @@ def test_describe_and_place():
 def test_compare_models_names_the_better_model_only_when_the_test_says_so():
     assert stats.compare_models([0.1, 0.2, 0.15, 0.12], [0.9, 0.91, 0.88, 0.9])["better"] == "multi"
     assert stats.compare_models([0.5, 0.6, 0.4, 0.55], [0.52, 0.58, 0.41, 0.56])["better"] is None
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 6, 8])
+def test_the_smallest_wilcoxon_p_is_that_of_n_differences_of_one_sign(n):
+    differences = np.arange(1.0, n + 1)
+    assert stats.smallest_wilcoxon_p(n) == pytest.approx(scipy_stats.wilcoxon(differences).pvalue)
+    result = stats.paired_test(np.zeros(n), differences, 0.1)
+    assert result["smallest_wilcoxon_p"] == stats.smallest_wilcoxon_p(n)
+
+
+def test_holm_adjusts_a_family_step_down_and_keeps_nan_out_of_it():
+    # m = 4 known: sorted 0.01, 0.02, 0.03, 0.04 -> 0.04, 0.06, 0.06 (made monotone), 0.04 -> 0.06
+    got = stats.holm([0.03, 0.01, None, 0.04, 0.02])
+    np.testing.assert_allclose(got[:2] + got[3:], [0.06, 0.04, 0.06, 0.06])
+    assert np.isnan(got[2])
+    assert stats.holm([0.5, 0.6]) == [1.0, 1.0] and stats.holm([]) == []

@@ -173,3 +173,20 @@ def record_context(spec, datasets, context):
 
     return dict(fake_record(spec.model, spec.learning_rate, spec.seed, 0.5),
                 context=dataclasses.asdict(context), train_examples=datasets.train.num_examples)
+
+
+def _data_set_size(spec, datasets, context):
+    """A trainer that records which data it was given."""
+    return dict(fake_record("multi", 0.001, 1, 0.5), spec=spec.to_dict(),
+                features=int(datasets.train.images.shape[1]))
+
+
+def test_each_run_trains_on_its_specs_data_set(tmp_path, monkeypatch, mnist_dir):
+    from mtneuron.minibatch import MinibatchSpec
+
+    monkeypatch.setitem(sweep._worker, "datasets", {})
+    specs = [MinibatchSpec(architecture="mlp", kind="multi", batch_size=8, dataset=name)
+             for name in ("mnist", "mnist1d")]
+    found = sweep.run_sweep(specs, str(tmp_path), _data_set_size, data_dir=mnist_dir, progress=False)
+    assert [record["features"] for record in found] == [784, 40]
+    assert set(sweep._worker["datasets"]) == {("mnist", mnist_dir), ("mnist1d", mnist_dir)}
