@@ -4,6 +4,7 @@ Bad input ends in one line naming the fix: exit code 2 for options, paths and re
 be used (the option types and shared groups are in ``arguments``), 1 for a run or write that failed.
 """
 
+import argparse
 import collections
 import os
 import shlex
@@ -305,15 +306,16 @@ def part2(argv=None):
 def compare_parser():
     study = compare_study
     parser = arguments.Parser("compare.py", (
-        "Is the multi-threshold neuron any good? Every cell (network, hidden neuron, init, batch size) picks "
-        "its learning rate on the validation set from a log grid (one run per rate, first seed), then trains "
-        "it with every seed and scores the test set: multi- against central-threshold MLPs and CNNs, the "
-        "paper's per-synapse neurons, softmax regression, and the MLP at batch 1 with each neuron's best "
-        "init. Writes run_*.json, init_check.json, summary.md and figures into --out; complete runs are "
-        "skipped."))
+        "Is the multi-threshold neuron any good? Every cell (data set, network, hidden neuron, init, batch "
+        "size) picks its learning rate on the validation set from a log grid (one run per rate, on the "
+        "search's own seed), then trains it with every final seed and scores the test set; every run stops "
+        "early on validation. Multi- against central-threshold MLPs and CNNs, the paper's neuron and the "
+        "blog's approximations of it one at a time, controls, softmax regression; on MNIST and MNIST-1D. "
+        "Writes run_*.json, init_check.json, summary.md and figures into --out; complete runs are skipped."))
     parser.add_argument("--groups", nargs="+", choices=study.GROUPS, default=list(study.GROUPS),
-                        help="what to train: the MLP and CNN cells, the paper's neurons, the linear "
-                             "baseline, the MLP at batch 1")
+                        help="what to train: central against multi MLPs, the paper's neuron and the blog's "
+                             "approximations, the controls, the CNNs, the linear baseline")
+    parser.add_argument("--datasets", nargs="+", choices=study.DATASETS, default=list(study.DATASETS))
     parser.add_argument("--batch-sizes", nargs="+", type=arguments.number(int, blog.TRAIN_EXAMPLES),
                         default=list(study.BATCH_SIZES), metavar="N")
     parser.add_argument("--learning-rates", nargs="+", type=arguments.number(float),
@@ -321,16 +323,29 @@ def compare_parser():
     parser.add_argument("--extensions", type=arguments.count(10), default=study.EXTENSIONS,
                         metavar="N", help="rates searched past an end of the grid (the next of 1, 3, 10, "
                                           "30, ... x 10^k) while a cell's best rate lies on that end")
-    arguments.seeds_option(parser, "--seeds", list(study.SEEDS), "seeds of each chosen rate (the first also "
-                           "searches)")
-    for group, epochs in sorted(study.EPOCHS.items()):
-        parser.add_argument("--%s-epochs" % group, type=arguments.number(int), default=epochs,
-                            help="epochs per %s run" % {"batch1": "batch-1 MLP", "paper": "paper-neuron"}.get(
-                                group, group.upper()))
+    parser.add_argument("--seeds", type=_final_seeds, default=list(study.SEEDS), metavar="SEEDS",
+                        help="final seeds of each chosen rate, as a range or list: 1-10, 1,3,5, 1-3,7 (the "
+                             "search has its own, %d)" % study.SEARCH_SEED)
+    for dataset in study.DATASETS:
+        parser.add_argument("--%s-max-epochs" % dataset, type=arguments.number(int),
+                            default=study.MAX_EPOCHS[dataset], help="the most epochs of a %s run" % dataset)
+        parser.add_argument("--%s-patience" % dataset, type=arguments.number(int),
+                            default=study.PATIENCE[dataset],
+                            help="epochs without a better validation accuracy before a %s run stops"
+                                 % dataset)
     arguments.examples_option(parser)
     arguments.sweep_options(parser)
     arguments.outputs(parser, "results/compare")
     return parser
+
+
+def _final_seeds(text):
+    """``arguments.seeds``, refusing the comparison's search seed (a final seed is never a search's)."""
+    chosen = arguments.seeds(text)
+    if compare_study.SEARCH_SEED in chosen:
+        raise argparse.ArgumentTypeError("seed %d is the learning-rate search's own: choose final seeds "
+                                         "without it (e.g. 1-5)" % compare_study.SEARCH_SEED)
+    return chosen
 
 
 def compare(argv=None):
@@ -339,9 +354,11 @@ def compare(argv=None):
 
     def sweeps(options):
         minibatch.prefer_onednn()  # before the workers start: they inherit it, and every record stores it
-        epochs = {group: getattr(options, group + "_epochs") for group in study.EPOCHS}
-        settings = study.Settings(options.groups, options.batch_sizes, options.learning_rates,
-                                  options.seeds, epochs, options.examples_per_epoch, options.extensions)
+        budget = [{dataset: getattr(options, "%s_%s" % (dataset, what)) for dataset in study.DATASETS}
+                  for what in ("max_epochs", "patience")]
+        settings = study.Settings(options.groups, options.datasets, options.batch_sizes,
+                                  options.learning_rates, options.seeds, *budget, options.examples_per_epoch,
+                                  options.extensions)
         for planned in study.stages(options.out, settings):
             yield Sweep(options.out, planned, minibatch.train)
 

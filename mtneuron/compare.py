@@ -11,7 +11,6 @@ runs in that order, each stage planned from the records the earlier ones left. T
 
 import collections
 import dataclasses
-import itertools
 import math
 import os
 
@@ -22,26 +21,31 @@ from matplotlib.lines import Line2D
 from mtneuron import blog, files, markdown, records, stats
 from mtneuron.minibatch import MinibatchSpec
 
-RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03)
-SEEDS = (1, 2, 3, 4, 5)
+RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01)
+SEARCH_SEED = 0  # the learning-rate search's own seed: never a final seed
+SEEDS = (1, 2, 3, 4, 5)  # the final seeds of every cell
 BATCH_SIZES = (32, 128)
-GROUPS = ("mlp", "cnn", "paper", "linear", "batch1")
-EPOCHS = {"mlp": 10, "cnn": 3, "paper": 2, "batch1": 2}  # sized so that the study takes about 3 h on 2 cores
-INITS = {"central": ("blog", "scaled"), "multi": ("blog", "scaled", "derived")}
-PAPER_NEURONS = ("heaviside", "sigmoid", "relu_thresholds")
-PAPER_BATCH = 128
+DATASETS = ("mnist", "mnist1d")
+GROUPS = ("mlp", "approximations", "controls", "cnn", "linear")
+MAX_EPOCHS = {"mnist": 30, "mnist1d": 400}  # a cap: every run stops early on validation (PATIENCE)
+PATIENCE = {"mnist": 5, "mnist1d": 20}  # epochs without a better validation accuracy before a run stops
+PAPER_NEURONS = ("paper", "heaviside", "sigmoid", "relu_thresholds")
+PAPER_BATCH = 128  # the paper's neurons, the controls and the CNN train at this batch size
 EXTENSIONS = 2  # rates searched past an end of the grid while a cell's best rate lies on that end
 SUMMARY = "summary.md"
 RATE_FIGURE = "validation_vs_rate.png"
 TEST_FIGURE = "test_accuracy.png"
 INIT_CHECK = "init_check.json"
-NETWORKS = {"mlp": "MLP", "cnn": "CNN", "linear": "Linear"}
-GROUP_ORDER = ("MLP", "MLP (the paper's neurons)", "CNN", "Linear")  # groups of cells, see _group
-COLORS = {"central": blog.COLORS["central"], "multi": blog.COLORS["multi"], "heaviside": "tab:green",
-          "sigmoid": "tab:purple", "relu_thresholds": "tab:brown", "linear": "tab:gray"}
-MARKERS = {"blog": "s", "scaled": "o", "derived": "D"}
-LINES = {"blog": ":", "scaled": "--", "derived": "-"}
-LABELS = {"central": "central", "multi": "multi ReLU", "heaviside": "Heaviside + thresholds",
+NETWORKS = {"mlp": "MLP", "mlp1": "MLP 784-87-10", "cnn": "CNN", "linear": "Linear"}
+DATA_NAMES = {"mnist": "MNIST", "mnist1d": "MNIST-1D"}
+GROUP_ORDER = ("MLP", "MLP (the paper's neurons)", "MLP 784-87-10", "CNN", "Linear")  # see _group
+COLORS = {"central": blog.COLORS["central"], "multi": blog.COLORS["multi"], "crelu": "tab:olive",
+          "paper": "tab:red", "heaviside": "tab:green", "sigmoid": "tab:purple",
+          "relu_thresholds": "tab:brown", "linear": "tab:gray"}
+MARKERS = {"blog": "s", "scaled": "o", "derived": "D", "positive": "^"}
+LINES = {"blog": ":", "scaled": "--", "derived": "-", "positive": "-."}
+LABELS = {"central": "central", "multi": "multi ReLU", "crelu": "CReLU (free A, B)",
+          "paper": "the paper's: Heaviside + thresholds, no bias", "heaviside": "Heaviside + thresholds",
           "sigmoid": "sigmoid + thresholds", "relu_thresholds": "ReLU + thresholds",
           "linear": "softmax regression"}
 
@@ -52,23 +56,29 @@ class ComparisonSpec(MinibatchSpec):
 
     @property
     def filename(self):
-        """``run_{architecture}_{kind}_{init}_b{batch}_e{epochs}_lr{rate}_seed{seed}.json``."""
-        return "run_%s_%s_%s_b%d_e%d_lr%s_seed%d.json" % (
-            self.architecture, self.kind, self.init, self.batch_size, self.n_epochs,
+        """``run_{data}_{architecture}_{kind}_{init}_b{batch}_e{epochs}[_p{patience}]_lr{rate}_seed{seed}``
+        ``.json``, ``{data}`` being the data set (``-centred`` when its inputs are centred)."""
+        return "run_%s%s_%s_%s_%s_b%d_e%d%s_lr%s_seed%d.json" % (
+            self.dataset, "-centred" if self.centred else "", self.architecture, self.kind, self.init,
+            self.batch_size, self.n_epochs, "" if self.patience is None else "_p%d" % self.patience,
             records.format_rate(self.learning_rate), self.seed)
 
 
-Cell = collections.namedtuple("Cell", ["architecture", "kind", "init", "batch_size", "n_epochs"])
-Cell.__doc__ = """What is compared: a network, its hidden neuron, its init, a batch size and the epochs."""
+Cell = collections.namedtuple("Cell", ["architecture", "kind", "init", "batch_size", "n_epochs", "patience",
+                                       "dataset", "centred"], defaults=(None, "mnist", False))
+Cell.__doc__ = """What is compared: a network, its hidden neuron, its init, a batch size, its budget (at most
+``n_epochs``, stopping after ``patience`` epochs without a better validation accuracy), the data set and
+whether its inputs are centred."""
 
-Settings = collections.namedtuple("Settings", ["groups", "batch_sizes", "rates", "seeds", "epochs",
-                                               "n_examples", "extensions"])
+Settings = collections.namedtuple("Settings", ["groups", "datasets", "batch_sizes", "rates", "seeds",
+                                               "max_epochs", "patience", "n_examples", "extensions"])
 Settings.__doc__ = """The study's design as the command's options give it."""
 
 
 def default_settings(**changes):
-    """The study as committed: every group, both batch sizes, the grid and its extensions, five seeds."""
-    settings = Settings(GROUPS, BATCH_SIZES, RATES, SEEDS, dict(EPOCHS), blog.TRAIN_EXAMPLES, EXTENSIONS)
+    """The study as committed: every group on both data sets, the grid and its extensions, five seeds."""
+    settings = Settings(GROUPS, DATASETS, BATCH_SIZES, RATES, SEEDS, dict(MAX_EPOCHS), dict(PATIENCE),
+                        blog.TRAIN_EXAMPLES, EXTENSIONS)
     return settings._replace(**changes)
 
 
@@ -76,49 +86,68 @@ def default_settings(**changes):
 
 
 def cells(settings):
-    """The cells fixed before any run: both neurons at each init (MLP, CNN), the paper's neurons and the
-    linear baseline (softmax regression, also at batch 1 in the blog's setting: N(0, 1), 4 epochs)."""
+    """The cells, fixed before any run, data set by data set: each group's (``GROUP_CELLS``) that the data
+    set allows (MNIST-1D has no images for the CNN and signed inputs already)."""
     chosen = []
-    for architecture, batch in itertools.product(("mlp", "cnn"), settings.batch_sizes):
-        if architecture in settings.groups:
-            chosen += [Cell(architecture, kind, init, batch, settings.epochs[architecture])
-                       for kind in blog.MODELS for init in INITS[kind]]
-    if "paper" in settings.groups:
-        chosen += [Cell("mlp", kind, "derived", PAPER_BATCH, settings.epochs["paper"])
-                   for kind in PAPER_NEURONS]
-    if "linear" in settings.groups:
-        chosen += [Cell("linear", "linear", "scaled", batch, settings.epochs["mlp"])
-                   for batch in settings.batch_sizes]
-        chosen.append(Cell("linear", "linear", "blog", 1, blog.EPOCHS))
+    for dataset in settings.datasets:
+        budget = (settings.max_epochs[dataset], settings.patience[dataset], dataset)
+        for group in settings.groups:
+            chosen += [Cell(*network[:4], *budget, centred=network[4])
+                       for network in GROUP_CELLS[group](settings.batch_sizes) if _allows(dataset, network)]
     return chosen
 
 
-def batch_one_cells(runs, settings):
-    """The MLP at batch 1 for each neuron, with the init that won its learning-rate search at the
-    smallest batch size searched (empty unless the "batch1" group is asked for and that search ran)."""
-    if "batch1" not in settings.groups:
-        return []
-    batch = min(settings.batch_sizes)
-    found = []
-    for kind in blog.MODELS:
-        searched = [(chosen_rate(runs, cell)[1], cell.init) for cell in cells(settings)
-                    if cell[:2] == ("mlp", kind) and cell.batch_size == batch]
-        searched = [(accuracy, init) for accuracy, init in searched if accuracy is not None]
-        if searched:
-            found.append(Cell("mlp", kind, max(searched)[1], 1, settings.epochs["batch1"]))
-    return found
+def _allows(dataset, network):
+    """Whether ``dataset`` takes ``(architecture, kind, init, batch, centred)``: MNIST-1D has no images for
+    the CNN, and its inputs have both signs already (nothing to centre, no frozen weights to avoid)."""
+    architecture, _kind, init, _batch, centred = network
+    return dataset == "mnist" or (architecture != "cnn" and not centred and init != "positive")
+
+
+def _mlp_cells(batch_sizes):
+    """Central (He) against multi ReLU (He, derived) at each batch size (the blog's N(0, 1) init left out:
+    the earlier study found it the worst in every cell)."""
+    return [("mlp", kind, init, batch, False) for batch in batch_sizes
+            for kind, init in (("central", "scaled"), ("multi", "scaled"), ("multi", "derived"))]
+
+
+def _approximation_cells(batch_sizes):
+    """The paper's neuron and the blog's approximations of it, one at a time (multi ReLU is in "mlp")."""
+    return [("mlp", kind, "derived", PAPER_BATCH, False) for kind in PAPER_NEURONS]
+
+
+def _control_cells(batch_sizes):
+    """A central MLP with one hidden layer, as the multi MLP on pixels has one non-linear layer; a first
+    multi layer that freezes nothing; centred inputs for both neurons; the free CReLU layer."""
+    return [("mlp1", "central", "scaled", PAPER_BATCH, False),
+            ("mlp", "multi", "positive", PAPER_BATCH, False),
+            ("mlp", "central", "scaled", PAPER_BATCH, True), ("mlp", "multi", "derived", PAPER_BATCH, True),
+            ("mlp", "crelu", "scaled", PAPER_BATCH, False)]
+
+
+def _cnn_cells(batch_sizes):
+    return [("cnn", "central", "scaled", PAPER_BATCH, False), ("cnn", "multi", "derived", PAPER_BATCH, False)]
+
+
+def _linear_cells(batch_sizes):
+    return [("linear", "linear", "scaled", batch, False) for batch in batch_sizes]
+
+
+GROUP_CELLS = {"mlp": _mlp_cells, "approximations": _approximation_cells, "controls": _control_cells,
+               "cnn": _cnn_cells, "linear": _linear_cells}
 
 
 def spec(cell, learning_rate, seed, n_examples):
     """The run of ``cell`` at ``learning_rate`` and ``seed``."""
     return ComparisonSpec(architecture=cell.architecture, kind=cell.kind, batch_size=cell.batch_size,
                           init=cell.init, learning_rate=learning_rate, seed=seed, n_epochs=cell.n_epochs,
-                          n_examples=n_examples)
+                          n_examples=n_examples, patience=cell.patience, dataset=cell.dataset,
+                          centred=cell.centred)
 
 
 def search_specs(chosen, settings):
-    """Every cell at every rate of the grid, with the first seed."""
-    return [spec(cell, rate, settings.seeds[0], settings.n_examples)
+    """Every cell at every rate of the grid, with the search's own seed."""
+    return [spec(cell, rate, SEARCH_SEED, settings.n_examples)
             for cell in chosen for rate in settings.rates]
 
 
@@ -137,7 +166,7 @@ def edge_specs(chosen, runs, settings):
             continue
         end = (min if direction < 0 else max)(settings.rates)
         if sum((other - end) * direction > 0 for other in rates) < settings.extensions:
-            planned.append(spec(cell, next_rate(rate, direction), settings.seeds[0], settings.n_examples))
+            planned.append(spec(cell, next_rate(rate, direction), SEARCH_SEED, settings.n_examples))
     return planned
 
 
@@ -153,24 +182,21 @@ def next_rate(rate, direction):
 
 
 def final_specs(chosen, runs, settings):
-    """Every cell at its chosen rate with the other seeds: the search's run is the first seed's (cells
-    whose search has no record yet are left out)."""
+    """Every cell at its chosen rate with every final seed (cells whose search has no record yet are
+    left out)."""
     planned = []
     for cell in chosen:
         rate, _accuracy = chosen_rate(runs, cell)
         if rate is not None:
-            planned += [spec(cell, rate, seed, settings.n_examples) for seed in settings.seeds[1:]]
+            planned += [spec(cell, rate, seed, settings.n_examples) for seed in settings.seeds]
     return planned
 
 
 def stages(out_dir, settings):
-    """The runs to train, stage by stage: the search and its extensions, the batch-1 search they decide and
-    its extensions, every final seed."""
+    """The runs to train, stage by stage: the search and its extensions, then every final seed."""
     fixed = cells(settings)
     yield from _searches(fixed, out_dir, settings)
-    single = batch_one_cells(_records(out_dir), settings)
-    yield from _searches(single, out_dir, settings)
-    yield final_specs(fixed + single, _records(out_dir), settings)
+    yield final_specs(fixed, _records(out_dir), settings)
 
 
 def _searches(chosen, out_dir, settings):
@@ -194,16 +220,14 @@ def _has_records(out_dir):
 
 def cell_of(run):
     """The ``Cell`` a record belongs to."""
-    return Cell(run["architecture"], run["kind"], run["init"], run["batch_size"], run["n_epochs"])
+    return Cell(run["architecture"], run["kind"], run["init"], run["batch_size"], run["n_epochs"],
+                run.get("patience"), run.get("dataset", "mnist"), run.get("centred", False))
 
 
 def search_runs(runs, cell):
-    """The cell's search: its runs with the smallest seed it has, one per rate, by rate."""
-    mine = [run for run in runs if cell_of(run) == cell]
-    if not mine:
-        return []
-    first = min(run["seed"] for run in mine)
-    return sorted((run for run in mine if run["seed"] == first), key=lambda run: run["learning_rate"])
+    """The cell's search: its runs with the search's seed, one per rate, by rate."""
+    return sorted((run for run in runs if cell_of(run) == cell and run["seed"] == SEARCH_SEED),
+                  key=lambda run: run["learning_rate"])
 
 
 def chosen_rate(runs, cell):
@@ -228,9 +252,10 @@ def _validation(run):
 
 
 def final_runs(runs, cell):
-    """The cell's runs at its chosen rate, one per seed."""
+    """The cell's runs at its chosen rate, one per final seed."""
     rate, _accuracy = chosen_rate(runs, cell)
-    return sorted((run for run in runs if cell_of(run) == cell and run["learning_rate"] == rate),
+    return sorted((run for run in runs if cell_of(run) == cell and run["learning_rate"] == rate
+                   and run["seed"] != SEARCH_SEED),
                   key=lambda run: run["seed"])
 
 
@@ -245,20 +270,30 @@ def cell_summary(runs, cell):
             "search_validation": validation, "test": stats.describe([run["accuracy"] for run in final]),
             "validation": float(np.mean([_validation(run) for run in final])),
             "us_per_step": float(np.mean([run["us_per_step"] for run in final])),
+            "epochs": _mean_of(final, "epochs_trained"), "best_epoch": _mean_of(final, "best_epoch"),
+            "capped": sum(run.get("epochs_trained") == run["n_epochs"] for run in final),
             "seeds": [run["seed"] for run in final], "diverged": sum(run["diverged"] for run in final)}
+
+
+def _mean_of(runs, key):
+    """The mean of a field over runs (NaN where records from before early stopping lack it)."""
+    return float(np.mean([run.get(key, math.nan) for run in runs])) if runs else math.nan
 
 
 def all_cells(runs):
     """Every cell the records hold, in the report's order."""
-    networks, kinds = ("mlp", "cnn", "linear"), blog.MODELS + PAPER_NEURONS + ("linear",)
+    networks, kinds = tuple(NETWORKS), blog.MODELS + ("crelu",) + PAPER_NEURONS + ("linear",)
     return sorted({cell_of(run) for run in runs}, key=lambda cell: (
-        networks.index(cell.architecture), cell.batch_size, kinds.index(cell.kind), cell.init))
+        DATASETS.index(cell.dataset), networks.index(cell.architecture), cell.batch_size, cell.centred,
+        kinds.index(cell.kind), cell.init))
 
 
-def best_of(summaries, architecture, kind, batch_size):
-    """The summary of the kind's best init in that network at that batch size, chosen on validation."""
+def best_of(summaries, architecture, kind, batch_size, dataset="mnist"):
+    """The summary of the kind's best init in that network at that batch size and data set, chosen on
+    validation, among the main cells (not the controls: centred inputs, the positive init)."""
     mine = [summary for summary in summaries if summary["cell"][:2] == (architecture, kind)
-            and summary["cell"].batch_size == batch_size and summary["test"]["n"]]
+            and summary["cell"].batch_size == batch_size and summary["cell"].dataset == dataset
+            and not summary["cell"].centred and summary["cell"].init != "positive" and summary["test"]["n"]]
     return max(mine, key=lambda summary: summary["validation"]) if mine else None
 
 
@@ -266,14 +301,14 @@ def head_to_head(runs, summaries):
     """Per network and batch size, multi at its best init and rate against central at its: test accuracy
     paired by seed (``stats.compare_models``)."""
     results = []
-    for architecture, batch in sorted({(cell.architecture, cell.batch_size) for cell in all_cells(runs)
-                                       if cell.kind in blog.MODELS}):
-        central, multi = (best_of(summaries, architecture, kind, batch) for kind in ("central", "multi"))
+    for dataset, architecture, batch in sorted({(cell.dataset, cell.architecture, cell.batch_size)
+                                                for cell in all_cells(runs) if cell.kind in blog.MODELS}):
+        central, multi = (best_of(summaries, architecture, kind, batch, dataset) for kind in blog.MODELS)
         if central is None or multi is None:
             continue
         pairs = paired_accuracies(runs, central["cell"], multi["cell"])
-        results.append({"architecture": architecture, "batch_size": batch, "central": central, "multi": multi,
-                        "test": stats.compare_models(*pairs)})
+        results.append({"dataset": dataset, "architecture": architecture, "batch_size": batch,
+                        "central": central, "multi": multi, "test": stats.compare_models(*pairs)})
     return results
 
 
@@ -294,8 +329,9 @@ def init_check(calibration, images, seed=SEEDS[0]):
     (``minibatch.derive_init``), which it promises to centre with unit variance (ReLU)."""
     from mtneuron import minibatch
 
-    networks = [(architecture, "multi", init) for architecture in ("mlp", "cnn") for init in INITS["multi"]]
-    networks += [("mlp", kind, "derived") for kind in PAPER_NEURONS] + [("mlp", "central", "scaled")]
+    networks = [("mlp", "multi", init) for init in ("scaled", "derived", "positive")]
+    networks += [("cnn", "multi", "derived")] + [("mlp", kind, "derived") for kind in PAPER_NEURONS]
+    networks += [("mlp", "central", "scaled")]
     return [dict(architecture=architecture, kind=kind, init=init, images=len(images),
                  layers=_layer_statistics(minibatch.build_graph(architecture, kind, init, seed=seed),
                                           calibration, images))
@@ -360,17 +396,23 @@ def summary_markdown(runs, check=None):
 def _setup(runs):
     """How the cells were searched, trained and scored."""
     grid, past = _grid(runs)
-    return ("Each cell (network, hidden neuron, init, batch size) picks its learning rate by the final "
-            "validation accuracy (5,000 held-out images) of one run per rate with the first seed: every cell "
-            "searched %s, and a cell whose best rate lay on an end of its grid searched past it on the "
-            "1-3-10 sequence (rates only some cells searched: %s). The chosen rate is then trained with "
-            "every seed and scored once on the 10,000 test images. Adam, %s training examples "
-            "per epoch; epochs: %s. Inits: `blog` N(0, 1) everywhere; `scaled` He hidden and Glorot output "
-            "kernels, zero biases; `derived` the per-synapse init of the README (centred, unit variance). "
-            "Intervals are 95%% t-intervals over seeds; paired tests pair equal seeds (the same data order)."
-            % (", ".join(map(records.format_rate, grid)),
+    budgets = sorted({(cell.dataset, cell.n_epochs, cell.patience) for cell in all_cells(runs)},
+                     key=lambda budget: DATASETS.index(budget[0]))
+    return ("Each cell (data set, network, hidden neuron, init, batch size) picks its learning rate by the "
+            "best validation accuracy of one run per rate with the search's own seed (%d, never a final "
+            "seed): every cell searched %s, and a cell whose best rate lay on an end of its grid searched "
+            "past it on the 1-3-10 sequence (rates only some cells searched: %s). The chosen rate is then "
+            "trained with every final seed and scored once on the test set. Every run stops early: %s; the "
+            "parameters of the best validation epoch are put back and scored there. Adam; MNIST: 55,000 "
+            "training, 5,000 "
+            "validation, 10,000 test images; MNIST-1D: 3,500, 500 and 1,000 signals. Inits: `scaled` He "
+            "hidden and Glorot output kernels, zero biases; `derived` the per-synapse init of the README "
+            "(centred, unit variance); `positive` derived with a first kernel >= 0. Intervals are 95%% "
+            "t-intervals over seeds; paired tests pair equal seeds (the same data order)."
+            % (SEARCH_SEED, ", ".join(map(records.format_rate, grid)),
                ", ".join(map(records.format_rate, past)) or "none",
-               _thousands(max(run["n_examples"] for run in runs)), _epochs(runs)))
+               "; ".join("%s at most %d epochs, patience %s" % (DATA_NAMES[dataset], epochs, patience)
+                         for dataset, epochs, patience in budgets)))
 
 
 def _grid(runs):
@@ -381,19 +423,15 @@ def _grid(runs):
     return sorted(grid), sorted(set.union(*searched) - grid)
 
 
-def _epochs(runs):
-    """``MLP batch 32: 10, ...``: the epochs of each group of cells."""
-    groups = sorted({(_group(cell), cell.batch_size, cell.n_epochs) for cell in all_cells(runs)},
-                    key=lambda group: (GROUP_ORDER.index(group[0]), group[1]))
-    return ", ".join("%s batch %d: %d" % group for group in groups)
-
-
 def _group(cell):
-    return NETWORKS[cell.architecture] + (" (the paper's neurons)" if cell.kind in PAPER_NEURONS else "")
+    """``MNIST: MLP (the paper's neurons)``: the data set and the kind of network a cell belongs to."""
+    network = NETWORKS[cell.architecture] + (" (the paper's neurons)" if cell.kind in PAPER_NEURONS else "")
+    return "%s: %s" % (DATA_NAMES[cell.dataset], network)
 
 
-def _thousands(count):
-    return f"{count:,}"
+def _group_order(group):
+    data, network = group.split(": ")
+    return list(DATA_NAMES.values()).index(data), GROUP_ORDER.index(network)
 
 
 def _accuracy(summary):
@@ -423,7 +461,8 @@ def _head_to_head_markdown(results):
     """Multi at its best init and rate against central at its, per network and batch size."""
     if not results:
         return []
-    rows = [["%s batch %d" % (NETWORKS[result["architecture"]], result["batch_size"]),
+    rows = [["%s %s batch %d" % (DATA_NAMES[result["dataset"]], NETWORKS[result["architecture"]],
+                                 result["batch_size"]),
              _best(result["central"]), _best(result["multi"]),
              _difference(result["test"]),
              markdown.p_value(result["test"]["t_p"]), "%d" % result["test"]["n"],
@@ -435,12 +474,23 @@ def _head_to_head_markdown(results):
 
 
 def _cells_table(summaries):
-    rows = [[NETWORKS[summary["cell"].architecture], LABELS[summary["cell"].kind], summary["cell"].init,
-             "%d" % summary["cell"].batch_size, "%d" % summary["cell"].n_epochs, _rate(summary),
+    rows = [[_data(summary["cell"]), NETWORKS[summary["cell"].architecture], LABELS[summary["cell"].kind],
+             summary["cell"].init, "%d" % summary["cell"].batch_size, _epochs(summary), _rate(summary),
              markdown.number(summary["search_validation"]), _accuracy(summary), "%d" % summary["test"]["n"],
              "%d" % summary["diverged"], "%.0f" % summary["us_per_step"]] for summary in summaries]
-    return markdown.table(["network", "neuron", "init", "batch", "epochs", "rate", "search validation",
-                           "test accuracy", "seeds", "diverged", "us/step"], rows)
+    return markdown.table(["data", "network", "neuron", "init", "batch", "epochs: trained (best), cap",
+                           "rate", "search validation", "test accuracy", "seeds", "diverged", "us/step"],
+                          rows)
+
+
+def _data(cell):
+    return DATA_NAMES[cell.dataset] + (" centred" if cell.centred else "")
+
+
+def _epochs(summary):
+    """``14.2 (9.2), 30``: mean epochs trained (and best) over the final seeds, the cap, how many hit it."""
+    capped = " (%d capped)" % summary["capped"] if summary["capped"] else ""
+    return "%.1f (%.1f), %d%s" % (summary["epochs"], summary["best_epoch"], summary["cell"].n_epochs, capped)
 
 
 def _beside_multi(summaries, kinds):
@@ -494,7 +544,7 @@ def _check_markdown(check):
 def _panels(runs):
     """One panel per group of cells (``_group``) and batch size, in the report's order."""
     return sorted({(_group(cell), cell.batch_size) for cell in all_cells(runs)},
-                  key=lambda panel: (GROUP_ORDER.index(panel[0]), panel[1]))
+                  key=lambda panel: (_group_order(panel[0]), panel[1]))
 
 
 def rate_figure(runs):

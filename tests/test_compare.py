@@ -13,8 +13,9 @@ from mtneuron.compare import Cell
 from tests.helpers import COMPARE_SCRIPT, QUICK_COMPARE_ARGS, run_script
 from tests.test_hparams import plugin_data, read_events
 
-MLP_MULTI = Cell("mlp", "multi", "derived", 32, 10)
-MLP_CENTRAL = Cell("mlp", "central", "scaled", 32, 10)
+MLP_MULTI = Cell("mlp", "multi", "derived", 32, 30, 5)
+MLP_CENTRAL = Cell("mlp", "central", "scaled", 32, 30, 5)
+SEARCH = compare.SEARCH_SEED
 
 
 def fake_run(cell, rate, seed, validation, accuracy=None):
@@ -22,53 +23,56 @@ def fake_run(cell, rate, seed, validation, accuracy=None):
     spec = compare.spec(cell, rate, seed, 55000)
     return dict(spec.to_dict(), validation_accuracy=validation, validation_accuracies=[validation],
                 accuracy=validation if accuracy is None else accuracy, examples_per_second=32000.0,
-                us_per_step=1000.0, losses=[1.0], accuracies=[validation],
+                us_per_step=1000.0, losses=[1.0], accuracies=[validation], epochs_trained=12, best_epoch=7,
                 diverged=False, wall_time_s=5.0, started_at=1.7e9, finished_at=1.7e9 + 5,
                 command="python scripts/compare.py", spec=spec.to_dict(), status="complete")
 
 
 def test_the_design_has_every_cell_once():
     cells = compare.cells(compare.default_settings())
-    assert len(cells) == 2 * 2 * 5 + 3 + 3 and len(set(cells)) == len(cells)
-    assert Cell("cnn", "multi", "derived", 128, 3) in cells
-    assert Cell("cnn", "central", "derived", 32, 3) not in cells  # central layers take He
-    assert Cell("mlp", "heaviside", "derived", 128, 2) in cells
-    assert Cell("linear", "linear", "blog", 1, 4) in cells  # the blog's setting
-    assert len(compare.search_specs(cells, compare.default_settings())) == len(cells) * len(compare.RATES)
-    only = compare.cells(compare.default_settings(groups=("cnn",), batch_sizes=(32,)))
-    assert {cell.architecture for cell in only} == {"cnn"} and len(only) == 5
+    assert len(set(cells)) == len(cells) == 33
+    mnist = [cell for cell in cells if cell.dataset == "mnist"]
+    assert len(mnist) == 3 * 2 + 4 + 5 + 2 + 2
+    assert all((cell.n_epochs, cell.patience) == (30, 5) for cell in mnist)
+    assert Cell("mlp", "paper", "derived", 128, 30, 5) in cells  # the paper's neuron
+    assert Cell("mlp", "multi", "derived", 128, 30, 5, "mnist", True) in cells  # centred inputs
+    assert Cell("mlp1", "central", "scaled", 128, 30, 5) in cells
+    assert Cell("mlp", "crelu", "scaled", 128, 400, 20, "mnist1d") in cells
+    signed = [cell for cell in cells if cell.dataset == "mnist1d"]
+    assert not [cell for cell in signed if cell.architecture == "cnn" or cell.centred
+                or cell.init == "positive"]
+    search = compare.search_specs(cells, compare.default_settings())
+    assert len(search) == len(cells) * len(compare.RATES) and {spec.seed for spec in search} == {SEARCH}
+    only = compare.cells(compare.default_settings(groups=("cnn",), datasets=("mnist1d",)))
+    assert only == []
 
 
 def test_a_runs_file_name_carries_every_field_that_varies():
     one = compare.spec(MLP_MULTI, 0.003, 2, 55000)
-    assert one.filename == "run_mlp_multi_derived_b32_e10_lr0.003_seed2.json"
+    assert one.filename == "run_mnist_mlp_multi_derived_b32_e30_p5_lr0.003_seed2.json"
     assert records.spec_of({"spec": one.to_dict()}, compare.ComparisonSpec) == one
+    centred = compare.spec(MLP_MULTI._replace(centred=True, dataset="mnist"), 0.003, 2, 55000)
+    assert centred.filename.startswith("run_mnist-centred_mlp_multi")
+    assert compare.cell_of(centred.to_dict()) == MLP_MULTI._replace(centred=True)
 
 
-def test_the_best_validation_accuracy_chooses_the_rate_and_ties_go_to_the_smaller():
-    runs = [fake_run(MLP_MULTI, rate, 1, validation) for rate, validation in
+def test_the_best_validation_accuracy_of_the_search_seed_chooses_the_rate_and_ties_go_to_the_smaller():
+    runs = [fake_run(MLP_MULTI, rate, SEARCH, validation) for rate, validation in
             [(0.0001, 0.90), (0.001, 0.95), (0.01, 0.95), (0.1, 0.1)]]
-    runs.append(fake_run(MLP_MULTI, 0.1, 2, 0.99))  # another seed: not part of the search
+    runs.append(fake_run(MLP_MULTI, 0.1, 1, 0.99))  # a final seed: not part of the search
     assert compare.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
     assert compare.chosen_rate(runs, MLP_CENTRAL) == (None, None)
     runs[2]["validation_accuracy"] = float("nan")
     assert compare.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
 
 
-def test_final_runs_take_the_other_seeds_at_the_chosen_rate():
+def test_final_runs_take_every_final_seed_at_the_chosen_rate_and_never_the_search():
     settings = compare.default_settings(seeds=(1, 2, 3))
-    runs = [fake_run(MLP_MULTI, 0.001, 1, 0.9), fake_run(MLP_MULTI, 0.01, 1, 0.8)]
+    runs = [fake_run(MLP_MULTI, 0.001, SEARCH, 0.9), fake_run(MLP_MULTI, 0.01, SEARCH, 0.8)]
     planned = compare.final_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
-    assert [(spec.learning_rate, spec.seed) for spec in planned] == [(0.001, 2), (0.001, 3)]
-
-
-def test_batch_one_takes_each_neurons_best_init_at_the_smallest_batch():
-    settings = compare.default_settings(batch_sizes=(32, 128))
-    runs = [fake_run(Cell("mlp", "multi", init, 32, 10), 0.001, 1, validation)
-            for init, validation in [("blog", 0.8), ("scaled", 0.9), ("derived", 0.85)]]
-    runs.append(fake_run(Cell("mlp", "multi", "blog", 128, 10), 0.001, 1, 0.99))
-    assert compare.batch_one_cells(runs, settings) == [Cell("mlp", "multi", "scaled", 1, 2)]
-    assert compare.batch_one_cells(runs, settings._replace(groups=("mlp",))) == []
+    assert [(spec.learning_rate, spec.seed) for spec in planned] == [(0.001, 1), (0.001, 2), (0.001, 3)]
+    runs.append(fake_run(MLP_MULTI, 0.001, 1, 0.9))
+    assert [run["seed"] for run in compare.final_runs(runs, MLP_MULTI)] == [1]
 
 
 def write_runs(directory, runs):
@@ -85,15 +89,15 @@ def test_the_next_rate_follows_one_three_ten():
 
 def test_a_best_rate_on_an_end_of_the_grid_searches_past_it_up_to_the_extensions():
     settings = compare.default_settings(rates=(0.001, 0.01), extensions=2)
-    runs = [fake_run(MLP_MULTI, 0.001, 1, 0.8), fake_run(MLP_MULTI, 0.01, 1, 0.9),
-            fake_run(MLP_CENTRAL, 0.001, 1, 0.95), fake_run(MLP_CENTRAL, 0.01, 1, 0.9)]
+    runs = [fake_run(MLP_MULTI, 0.001, SEARCH, 0.8), fake_run(MLP_MULTI, 0.01, SEARCH, 0.9),
+            fake_run(MLP_CENTRAL, 0.001, SEARCH, 0.95), fake_run(MLP_CENTRAL, 0.01, SEARCH, 0.9)]
     planned = compare.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
-    assert [(spec.kind, spec.learning_rate, spec.seed) for spec in planned] == [("multi", 0.03, 1),
-                                                                               ("central", 0.0003, 1)]
-    runs += [fake_run(MLP_MULTI, 0.03, 1, 0.95), fake_run(MLP_CENTRAL, 0.0003, 1, 0.5)]
+    assert [(spec.kind, spec.learning_rate, spec.seed) for spec in planned] == [("multi", 0.03, SEARCH),
+                                                                               ("central", 0.0003, SEARCH)]
+    runs += [fake_run(MLP_MULTI, 0.03, SEARCH, 0.95), fake_run(MLP_CENTRAL, 0.0003, SEARCH, 0.5)]
     planned = compare.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
     assert [spec.learning_rate for spec in planned] == [0.1]
-    runs.append(fake_run(MLP_MULTI, 0.1, 1, 0.97))  # still on the edge, but two past the grid
+    runs.append(fake_run(MLP_MULTI, 0.1, SEARCH, 0.97))  # still on the edge, but two past the grid
     assert compare.edge_specs([MLP_MULTI], runs, settings) == []
     assert compare.cell_summary(runs, MLP_MULTI)["edge"]
     assert compare.edge_specs([MLP_MULTI], runs[:2], settings._replace(extensions=0)) == []
@@ -101,8 +105,8 @@ def test_a_best_rate_on_an_end_of_the_grid_searches_past_it_up_to_the_extensions
 
 
 def test_stages_plan_each_stage_from_the_records_before_it(tmp_path):
-    settings = compare.default_settings(groups=("mlp", "batch1"), batch_sizes=(32,), rates=(0.001, 0.01),
-                                        seeds=(1, 2), extensions=1)
+    settings = compare.default_settings(groups=("mlp",), datasets=("mnist",), batch_sizes=(32,),
+                                        rates=(0.001, 0.01), seeds=(1, 2), extensions=1)
     stages = compare.stages(str(tmp_path), settings)
 
     def train(planned, validation):
@@ -110,34 +114,29 @@ def test_stages_plan_each_stage_from_the_records_before_it(tmp_path):
                                             validation(spec)) for spec in planned])
 
     search = next(stages)
-    assert len(search) == 5 * 2 and {spec.seed for spec in search} == {1}
+    assert len(search) == 3 * 2 and {spec.seed for spec in search} == {SEARCH}
     train(search, lambda spec: 0.9 if spec.learning_rate == 0.01 else 0.5)
     past = next(stages)
-    assert {spec.learning_rate for spec in past} == {0.03} and len(past) == 5
-    train(past, lambda spec: 0.1)  # worse: 0.01 stays the best
-    single = next(stages)
-    assert {(spec.kind, spec.batch_size) for spec in single} == {("central", 1), ("multi", 1)}
-    train(single, lambda spec: 0.7 if spec.learning_rate == 0.001 else 0.6)
-    past = next(stages)
-    assert {(spec.batch_size, spec.learning_rate) for spec in past} == {(1, 0.0003)}
-    train(past, lambda spec: 0.8)  # better: the batch-1 cells take 0.0003
+    assert {spec.learning_rate for spec in past} == {0.03} and len(past) == 3
+    train(past, lambda spec: 0.95 if spec.kind == "central" else 0.1)  # better for central only
     final = next(stages)
-    assert len(final) == 7 and {(spec.learning_rate, spec.seed) for spec in final} == {
-        (0.01, 2), (0.0003, 2)}
+    assert sorted((spec.kind, spec.init, spec.learning_rate, spec.seed) for spec in final) == [
+        ("central", "scaled", 0.03, 1), ("central", "scaled", 0.03, 2), ("multi", "derived", 0.01, 1),
+        ("multi", "derived", 0.01, 2), ("multi", "scaled", 0.01, 1), ("multi", "scaled", 0.01, 2)]
     with pytest.raises(StopIteration):
         next(stages)
 
 
 def study_runs():
-    """Both neurons at two inits with three seeds, a paper neuron and softmax regression (multi wins)."""
+    """Both neurons (multi at two inits) with three final seeds, a paper neuron, softmax regression and a
+    centred control that would win if it counted (multi wins)."""
     runs = []
-    cells = [(MLP_MULTI, 0.97), (Cell("mlp", "multi", "blog", 32, 10), 0.90), (MLP_CENTRAL, 0.96),
-             (Cell("mlp", "central", "blog", 32, 10), 0.92),
-             (Cell("mlp", "heaviside", "derived", 32, 10), 0.93),
-             (Cell("linear", "linear", "scaled", 32, 10), 0.92)]
+    cells = [(MLP_MULTI, 0.97), (MLP_MULTI._replace(init="scaled"), 0.90), (MLP_CENTRAL, 0.96),
+             (MLP_MULTI._replace(centred=True), 0.99), (Cell("mlp", "heaviside", "derived", 32, 30, 5), 0.93),
+             (Cell("linear", "linear", "scaled", 32, 30, 5), 0.92)]
     for cell, base in cells:
-        runs += [fake_run(cell, 0.01, 1, base - 0.1), fake_run(cell, 0.001, 1, base)]
-        runs += [fake_run(cell, 0.001, seed, base, base + 0.001 * seed) for seed in (2, 3)]
+        runs += [fake_run(cell, 0.01, SEARCH, base - 0.1), fake_run(cell, 0.001, SEARCH, base)]
+        runs += [fake_run(cell, 0.001, seed, base, base + 0.001 * seed) for seed in (1, 2, 3)]
     return runs
 
 
@@ -151,23 +150,26 @@ def test_head_to_head_pairs_each_neuron_at_its_best_init():
     summary = compare.cell_summary(runs, MLP_MULTI)
     assert summary["rate"] == 0.001 and summary["edge"] and summary["seeds"] == [1, 2, 3]
     assert abs(summary["us_per_step"] - 1000) < 1e-6
+    assert (summary["epochs"], summary["best_epoch"], summary["capped"]) == (12, 7, 0)
 
 
 def test_report_from_records(tmp_path):
-    write_runs(str(tmp_path), study_runs() + [fake_run(MLP_MULTI, 0.0003, 1, 0.5)])  # one cell searched more
+    write_runs(str(tmp_path), study_runs() + [fake_run(MLP_MULTI, 0.0003, SEARCH, 0.5)])  # searched more
     check = {"checks": [{"architecture": "mlp", "kind": "multi", "init": "derived", "images": 100,
                          "layers": [{"mean": 0.01, "variance": 0.98}]}]}
     records.write_json(os.path.join(str(tmp_path), compare.INIT_CHECK), check)
     paths = compare.write_report(str(tmp_path))
     with open(paths[-1]) as stream:
         text = stream.read()
-    assert "| MLP batch 32 | scaled, 0.001 (grid edge): 0.9617 ± 0.0015 (0.9579 to 0.9655) | derived" in text
-    assert "Heaviside + thresholds (MLP, batch 32): test 0.9317" in text and "gap -0.0400" in text
+    assert ("| MNIST MLP batch 32 | scaled, 0.001 (grid edge): 0.9620 ± 0.0010 (0.9595 to 0.9645) | derived"
+            in text)
+    assert "Heaviside + thresholds (MLP, batch 32): test 0.9320" in text and "gap -0.0400" in text
     assert "linear gets 94.9%" in text
-    assert text.index("| MLP | multi ReLU | derived |") < text.index("| MLP | Heaviside")
+    assert text.index("| MNIST | MLP | multi ReLU | derived |") < text.index("| MNIST | MLP | Heaviside")
+    assert "| MNIST centred | MLP | multi ReLU | derived | 32 | 12.0 (7.0), 30 |" in text
     assert "every cell searched 0.001, 0.01, and" in text
     assert "(rates only some cells searched: 0.0003)" in text
-    assert "epochs: MLP batch 32: 10, MLP (the paper's neurons) batch 32: 10, Linear batch 32: 10." in text
+    assert "Every run stops early: MNIST at most 30 epochs, patience 5;" in text
     assert "## The derived init on real activations" in text
     assert "command: `python scripts/compare.py`" in text
     assert imread(paths[0]).shape[0] > 100 and imread(paths[1]).shape[0] > 100
@@ -191,8 +193,9 @@ def hparams_of(directory):
 def test_compare_command_on_a_quick_configuration(quick_compare, mnist_dir):
     out = quick_compare
     names = [name for name in os.listdir(out) if name.startswith("run_")]
-    # every cell: two rates searched (none past them: --extensions 0), one more seed at the chosen
-    assert len(names) == (5 + 2 + 2) * 3
+    # every cell (MLPs and softmax regression on both data sets): two rates searched (none past them:
+    # --extensions 0), two final seeds at the chosen
+    assert len(names) == 2 * (3 + 1) * (2 + 2)
     with open(os.path.join(out, compare.INIT_CHECK)) as stream:
         check = json.load(stream)
     derived = [one for one in check["checks"] if (one["architecture"], one["init"]) == ("mlp", "derived")
@@ -204,6 +207,6 @@ def test_compare_command_on_a_quick_configuration(quick_compare, mnist_dir):
     assert "| MLP | multi ReLU |" in summary
     sessions = [hparams_of(os.path.join(out, "tensorboard", name[:-len(".json")])) for name in names]
     assert {session["kind"].string_value for session in sessions} == {"central", "multi", "linear"}
-    assert {session["batch_size"].number_value for session in sessions} == {1, 32}
+    assert {session["batch_size"].number_value for session in sessions} == {32}
     rerun = run_script(QUICK_COMPARE_ARGS + ["--groups", "linear", "--out", out], mnist_dir, COMPARE_SCRIPT)
     assert rerun.returncode == 0 and "training" not in rerun.stdout, rerun.stdout
