@@ -320,6 +320,25 @@ def paired_accuracies(runs, first, second):
     return [[accuracy[seed] for seed in seeds] for accuracy in accuracies]
 
 
+APPROXIMATIONS = (("paper", "heaviside", "a bias added"),  # the blog's, one at a time
+                  ("heaviside", "relu_thresholds", "ReLU for the step"),
+                  ("relu_thresholds", "multi", "thresholds fixed at 0"))
+
+
+def approximations(runs, summaries, dataset):
+    """The blog's approximations of the paper's neuron, one step at a time in the MLP at ``PAPER_BATCH``:
+    each step's test accuracy (after - before) paired by seed, with Holm's correction over the steps."""
+    steps = []
+    for before, after, change in APPROXIMATIONS:
+        pair = [best_of(summaries, "mlp", kind, PAPER_BATCH, dataset) for kind in (before, after)]
+        if None not in pair:
+            test = stats.paired_test(*paired_accuracies(runs, pair[0]["cell"], pair[1]["cell"]), margin=0.0)
+            steps.append({"before": pair[0], "after": pair[1], "change": change, "test": test})
+    for step, adjusted in zip(steps, stats.holm([step["test"]["t_p"] for step in steps])):
+        step["holm_p"] = adjusted
+    return steps
+
+
 # ---- the init check: statistics of every hidden layer at initialisation
 
 
@@ -387,6 +406,7 @@ def summary_markdown(runs, check=None):
               "accuracies at the chosen rate), `%s` (test accuracy of every seed)."
               % (RATE_FIGURE, TEST_FIGURE),
               ""]
+    lines += _approximations_markdown(runs, summaries)
     lines += _paper_markdown(summaries) + _linear_markdown(summaries)
     lines += [] if check is None else _check_markdown(check)
     lines += ["## Provenance", ""] + markdown.bullets(markdown.provenance(runs))
@@ -471,6 +491,27 @@ def _head_to_head_markdown(results):
             "The init is chosen per neuron by the final validation accuracy over seeds; test accuracy.", "",
             markdown.table(["network", "central: init, rate, test", "multi: init, rate, test",
                             "multi - central", "paired t-test p", "seeds", "better"], rows), ""]
+
+
+def _approximations_markdown(runs, summaries):
+    """Per data set, the table of the blog's approximations of the paper's neuron, one at a time."""
+    lines = []
+    for dataset in DATASETS:
+        steps = approximations(runs, summaries, dataset)
+        rows = [["%s -> %s" % (LABELS[step["before"]["cell"].kind], LABELS[step["after"]["cell"].kind]),
+                 step["change"], _accuracy(step["after"]), _difference(step["test"]),
+                 markdown.p_value(step["test"]["t_p"]), markdown.p_value(step["holm_p"]),
+                 "%s (smallest possible %s)" % (markdown.p_value(step["test"]["wilcoxon_p"]),
+                                                markdown.p_value(step["test"]["smallest_wilcoxon_p"])),
+                 "%d" % step["test"]["n"]] for step in steps]
+        title = "## The blog's approximations one at a time: %s, MLP batch %d" % (DATA_NAMES[dataset],
+                                                                                 PAPER_BATCH)
+        header = ["step", "change", "test after", "after - before", "paired t-test p",
+                  "Holm p (over the steps)", "Wilcoxon p", "seeds"]
+        lines += [title, "", "From the paper's neuron to the blog's, one change per row; test accuracy after "
+                  "the change, and after - before paired by seed.", "",
+                  markdown.table(header, rows), ""] if rows else []
+    return lines
 
 
 def _cells_table(summaries):

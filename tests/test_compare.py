@@ -8,7 +8,7 @@ import sys
 import pytest
 from matplotlib.image import imread
 
-from mtneuron import compare, records
+from mtneuron import compare, records, stats
 from mtneuron.compare import Cell
 from tests.helpers import COMPARE_SCRIPT, QUICK_COMPARE_ARGS, run_script
 from tests.test_hparams import plugin_data, read_events
@@ -210,3 +210,32 @@ def test_compare_command_on_a_quick_configuration(quick_compare, mnist_dir):
     assert {session["batch_size"].number_value for session in sessions} == {32}
     rerun = run_script(QUICK_COMPARE_ARGS + ["--groups", "linear", "--out", out], mnist_dir, COMPARE_SCRIPT)
     assert rerun.returncode == 0 and "training" not in rerun.stdout, rerun.stdout
+
+
+def ladder_runs(dataset="mnist"):
+    """The paper's neuron and each approximation step in the MLP at batch 128, three final seeds each."""
+    runs = []
+    bases = {"paper": 0.90, "heaviside": 0.91, "relu_thresholds": 0.96, "multi": 0.95}
+    noise = {1: 0.0, 2: 0.004, 3: -0.002}
+    for index, (kind, base) in enumerate(bases.items()):
+        cell = Cell("mlp", kind, "derived", 128, 30, 5, dataset)
+        runs += [fake_run(cell, 0.001, SEARCH, base)]
+        runs += [fake_run(cell, 0.001, seed, base, base + noise[seed] * index) for seed in (1, 2, 3)]
+    return runs
+
+
+def test_the_approximations_go_one_step_at_a_time_from_the_papers_neuron_to_the_blogs():
+    runs = ladder_runs() + ladder_runs("mnist1d")[:4]  # MNIST-1D: the paper's neuron alone, no step
+    summaries = [compare.cell_summary(runs, cell) for cell in compare.all_cells(runs)]
+    steps = compare.approximations(runs, summaries, "mnist")
+    assert [(step["before"]["cell"].kind, step["after"]["cell"].kind) for step in steps] == [
+        ("paper", "heaviside"), ("heaviside", "relu_thresholds"), ("relu_thresholds", "multi")]
+    assert [round(step["test"]["mean_difference"], 4) for step in steps] == [0.0107, 0.0507, -0.0093]
+    t_ps = [step["test"]["t_p"] for step in steps]
+    assert [step["holm_p"] for step in steps] == stats.holm(t_ps) and min(t_ps) < min(stats.holm(t_ps))
+    assert compare.approximations(runs, summaries, "mnist1d") == []
+    text = compare.summary_markdown(runs)
+    assert "## The blog's approximations one at a time: MNIST, MLP batch 128" in text
+    assert "| Heaviside + thresholds -> ReLU + thresholds | ReLU for the step |" in text
+    assert "(smallest possible 0.25) | 3 |" in text
+    assert "approximations one at a time: MNIST-1D" not in text
