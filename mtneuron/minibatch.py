@@ -236,7 +236,7 @@ def _mlp_features(inputs, kind, init, sizes, nonnegative_inputs):
     return signal, applied
 
 
-def _cnn_features(inputs, kind, init, sizes=None, nonnegative_inputs=True):
+def _cnn_features(inputs, kind, init, sizes, nonnegative_inputs):
     """Two 5x5 convolutions, each followed by 2x2 max pooling, flattened; as ``_mlp_features``."""
     from mtneuron import layers
     from mtneuron.tf1 import tf
@@ -251,7 +251,7 @@ def _cnn_features(inputs, kind, init, sizes=None, nonnegative_inputs=True):
     return signal[:-1] + [tf.reshape(signal[-1], (-1, size))], applied
 
 
-def _no_features(inputs, kind, init, sizes=None, nonnegative_inputs=True):
+def _no_features(inputs, kind, init, sizes, nonnegative_inputs):
     """Softmax regression: the pixels go straight to the output layer."""
     return [inputs], []
 
