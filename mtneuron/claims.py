@@ -11,12 +11,24 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtneuron import blog, compare, records, report, stats
+from mtneuron import blog, comparison_claims, records, report, stats
 from mtneuron.blog import COLORS, LABELS
+from mtneuron.comparison_claims import COMPARISON, FROZEN_FIGURE, OWN
 from mtneuron.files import save_figure, write_text
-from mtneuron.markdown import bullets, p_value, provenance, table
+from mtneuron.markdown import bullets, provenance, table
 from mtneuron.records import cell, curve, curve_band, format_rate, learning_rates, models, seed_counts
 from mtneuron.report import FAILED
+from mtneuron.verdicts import (
+    CONFIRMED,
+    CONTRADICTED,
+    MIXED,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    UNMEASURED,
+    mean_text,
+    share,
+    test_text,
+)
 
 BLOG_RATES = blog.LEARNING_RATES
 HIGH_RATES = BLOG_RATES[-2:]  # the blog's "high learning rates"
@@ -26,10 +38,8 @@ TRAINS_WELL = 0.8  # mean test accuracy from which a model "performs well"
 MUCH_LOWER = 2.0  # "much lower" loss: at least this factor
 SMALL_GAP = 0.02  # a train-test accuracy gap up to this is "no overfitting"
 DEGRADED = 0.1  # a mean test accuracy this far below the model's best counts as degraded
-MATCHES = 0.005  # multi "matches" central unless it is shown worse by more than this
-WITHIN = 0.05  # the paper's neuron trains "to within" this of the ReLU multi-threshold network
-HALF = (0.4, 0.6)  # "half" of the first layer's weights
-SUPPORTED, NOT_SUPPORTED, MIXED = "supported", "not supported", "mixed"
+BASIN = 0.02  # a rate is in a model's basin when its mean test accuracy is within this of the model's best
+SURE = 0.99  # the least fraction of non-zero multi-threshold units that confirms the construction (C4)
 FAMILIES = (  # measurement family: (file name, what it is)
     ("units_nonzero", "fraction of hidden units with non-zero output"),
     ("units_positive", "fraction of hidden units with positive output"),
@@ -37,9 +47,7 @@ FAMILIES = (  # measurement family: (file name, what it is)
     ("gradient_nonzero", "fraction of non-zero entries of each weight gradient"),
 )
 GRID_FIGURE = "test_accuracy_vs_learning_rate.png"
-FROZEN_FIGURE = "weights_frozen.png"
 FROZEN_LABELS = {"weights_unchanged": "never changed", "weights_frozen": "can never change"}
-OWN, COMPARISON = "claims", "comparison"  # where a claim's figure is: this study's --out, the comparison's
 
 
 def figure_name(family):
@@ -48,7 +56,7 @@ def figure_name(family):
 
 def write_claims(out_dir, report_path, comparison_dir=None):
     """Write the claims figures and the blog report of the blog's learning rates (summary.md, Figures 2
-    and 3) into ``out_dir``, and ``report_path`` (claims.md, with C7-C9 when ``comparison_dir`` holds the
+    and 3) into ``out_dir``, and ``report_path`` (claims.md, with C7-C11 when ``comparison_dir`` holds the
     comparison study's records); return the paths."""
     runs = records.load_records(out_dir)
     comparison = records.load_records(comparison_dir) if comparison_dir else None
@@ -189,42 +197,58 @@ def _measurement_panel(axis, runs, name, rate):
     axis.set_ylim(-0.02, 1.02)
 
 
-def _verdict(passed, total):
-    if total and passed == total:
-        return SUPPORTED
-    return MIXED if passed else NOT_SUPPORTED
-
-
-def _test_text(result, pattern="%.4f"):
-    return ("multi - central = %s (95%% CI %s to %s), paired t-test p = %s, Wilcoxon p = %s, %d seeds"
-            % (pattern % result["mean_difference"], pattern % result["ci95"][0], pattern % result["ci95"][1],
-               p_value(result["t_p"]), p_value(result["wilcoxon_p"]), result["n"]))
-
-
-def _mean_text(values):
-    summary = stats.describe(values)
-    return "%.4f ± %.4f" % (summary["mean"], summary["sd"] if summary["n"] > 1 else 0.0)
-
-
 def claim_robust(runs):
-    """C1: at the high learning rates, multi-threshold's test accuracy beats central's (paired by seed)."""
-    lines, passed, rates = [], 0, [rate for rate in HIGH_RATES if cell(runs, "multi", rate)]
+    """C1: multi-threshold beats central at the high learning rates (paired by seed); is that a wider basin
+    of good rates, or the same basin shifted to higher rates?"""
+    lines, higher, rates = [], 0, [rate for rate in HIGH_RATES if cell(runs, "multi", rate)]
     for rate in rates:
         central, multi = paired(runs, rate, lambda run: run["accuracy"])
         result = stats.compare_models(central, multi)
-        passed += result["better"] == "multi"
+        higher += result["better"] == "multi"
         lines.append("learning rate %s: test accuracy central %s, multi %s; %s."
-                     % (format_rate(rate), _mean_text(central), _mean_text(multi), _test_text(result)))
-    high = " and ".join(format_rate(rate) for rate in HIGH_RATES)
-    rule = ("supported if multi-threshold's test accuracy is higher at both %s (paired t-test p < 0.05), "
-            "mixed if at one, not supported otherwise" % high)
-    return _verdict(passed, len(rates)), rule, lines
+                     % (format_rate(rate), mean_text(central), mean_text(multi), test_text(result)))
+    widths = {}
+    for model in models(runs):
+        means = _means(runs, model)
+        basin = _basin(means)
+        widths[model] = basin[-1] / basin[0]
+        lines.append("%s: best rate %s (mean test accuracy %.4f); its basin (rates within %.2f of the best): "
+                     "%s (%s of the grid, a factor of %g)." % (
+                         LABELS[model], format_rate(max(means, key=means.get)), max(means.values()), BASIN,
+                         " to ".join(sorted({format_rate(basin[0]), format_rate(basin[-1])}, key=float)),
+                         "%d rate%s" % (len(basin), "s" if len(basin) > 1 else ""), widths[model]))
+    better_high = bool(rates) and higher == len(rates)
+    wider = widths.get("multi", 0) > widths.get("central", float("inf"))
+    verdict = SUPPORTED if better_high and wider else MIXED if better_high else NOT_SUPPORTED
+    rule = ("supported if multi-threshold's test accuracy is higher at %s (paired t-test p < 0.05) and its "
+            "basin (the grid rates around its best whose mean test accuracy is within %.2f of the best) "
+            "spans a wider factor than central's; mixed if it is only higher at those rates (the basin "
+            "shifted, not widened); not supported otherwise"
+            % (" and ".join(map(format_rate, HIGH_RATES)), BASIN))
+    return verdict, rule, lines
+
+
+def _means(runs, model):
+    """``{rate: mean test accuracy over seeds}`` of ``model`` over the grid."""
+    return {rate: stats.describe([run["accuracy"] for run in cell(runs, model, rate)])["mean"]
+            for rate in learning_rates(runs) if cell(runs, model, rate)}
+
+
+def _basin(means):
+    """The grid rates next to each other around the best rate whose mean is within ``BASIN`` of the best."""
+    rates = sorted(means)
+    low = high = rates.index(max(rates, key=means.get))
+    floor = means[rates[low]] - BASIN
+    while low > 0 and means[rates[low - 1]] >= floor:
+        low -= 1
+    while high + 1 < len(rates) and means[rates[high + 1]] >= floor:
+        high += 1
+    return rates[low:high + 1]
 
 
 def _collapse(runs, model):
     """``(best rate, best mean, first rate above the best where the mean is below FAILED or None, means)``."""
-    means = {rate: stats.describe([run["accuracy"] for run in cell(runs, model, rate)])["mean"]
-             for rate in learning_rates(runs) if cell(runs, model, rate)}
+    means = _means(runs, model)
     best = max(means, key=means.get)
     collapse = next((rate for rate in sorted(means) if rate > best and means[rate] < FAILED), None)
     return best, means[best], collapse, means
@@ -282,7 +306,7 @@ def claim_loss(runs):
         below = np.mean(central_curve[:length] < multi_curve[:length])
         lines.append("learning rate %s: final-window loss, geometric mean ratio multi/central %.3g; "
                      "log10 %s; central's mean loss curve is below multi's at %.0f%% of the %d points."
-                     % (format_rate(rate), ratio, _test_text(result, "%.3f"), 100 * below, length))
+                     % (format_rate(rate), ratio, test_text(result, "%.3f"), 100 * below, length))
     if not good:
         lines.append("central-threshold reaches a mean test accuracy of %.1f at none of the blog's learning "
                      "rates, so the claim has nothing to apply to." % TRAINS_WELL)
@@ -290,7 +314,7 @@ def claim_loss(runs):
             "supported if its final-window training loss is at least %gx lower than multi-threshold's "
             "(paired t-test on log10 loss, p < 0.05) at all of them, mixed if at some"
             % (TRAINS_WELL, MUCH_LOWER))
-    return _verdict(passed, len(good)), rule, lines
+    return share(passed, len(good)), rule, lines
 
 
 def _claim_more(runs, families, what):
@@ -305,24 +329,38 @@ def _claim_more(runs, families, what):
             total += 1
             passed += result["better"] == "multi"
             lines.append("learning rate %s, %s (mean over training): central %s, multi %s; %s."
-                         % (format_rate(rate), name, _mean_text(central), _mean_text(multi),
-                            _test_text(result)))
+                         % (format_rate(rate), name, mean_text(central), mean_text(multi),
+                            test_text(result)))
     rule = ("supported if multi-threshold's %s, averaged over training, are higher than central-threshold's "
             "for every layer at every blog learning rate (paired t-test p < 0.05), mixed if for some, not "
             "supported if for none" % what)
-    return _verdict(passed, total), rule, lines
+    return share(passed, total), rule, lines
 
 
 def claim_sparsity(runs):
-    """C4: multi-threshold neurons fire less sparsely (more units with non-zero, and positive, output)."""
-    verdict, rule, lines = _claim_more(runs, ("units_nonzero", "units_positive"),
-                                       "fractions of units with non-zero and with positive output")
+    """C4, a consequence of the construction: a multi-threshold unit outputs sum_i relu(W_ji x_i) + b_j, a
+    sum of non-negative terms plus a bias, which is 0 only when every term and the bias are exactly 0; so
+    its units are almost never silent however few synapses pass signal. The measurement confirms it;
+    central's units, and the fractions with positive output (which depend on the biases' signs), beside."""
+    _verdict, _rule, lines = _claim_more(runs, ("units_nonzero", "units_positive"),
+                                         "fractions of units with non-zero and with positive output")
     runs = measured(runs)
+    lowest = []
     for rate in [rate for rate in BLOG_RATES if cell(runs, "multi", rate)]:
+        for name in measurement_names(runs, "units_nonzero"):
+            lowest += [over_training(run, name) for run in cell(runs, "multi", rate)]
         for name in measurement_names(runs, "synapses_positive"):
             values = [over_training(run, name) for run in cell(runs, "multi", rate)]
             lines.append("context, learning rate %s: multi-threshold %s (synapses passing signal) %s."
-                         % (format_rate(rate), name, _mean_text(values)))
+                         % (format_rate(rate), name, mean_text(values)))
+    if lowest:
+        lines.insert(0, "lowest fraction of non-zero multi-threshold units over training, over every layer, "
+                        "seed and blog learning rate: %.4f." % min(lowest))
+    verdict = UNMEASURED if not lowest else CONFIRMED if min(lowest) >= SURE else CONTRADICTED
+    rule = ("a consequence of the construction, not a statistical finding: confirmed if, at every blog "
+            "learning rate, every seed's fraction of multi-threshold units with non-zero output, averaged "
+            "over training, is at least %.2f in every layer; the comparisons with central below are "
+            "measurements" % SURE)
     return verdict, rule, lines
 
 
@@ -344,29 +382,51 @@ def claim_gradients(runs):
 
 def _per_matrix(runs, key):
     """``W_01 mean ± sd, W_12 ...`` of the records' ``key`` (a fraction per weight matrix)."""
-    return ", ".join("%s %s" % (name, _mean_text([run[key][name] for run in runs]))
+    return ", ".join("%s %s" % (name, mean_text([run[key][name] for run in runs]))
                      for name in sorted(runs[0][key]))
 
 
 def claim_overfitting(runs):
-    """C6: multi-threshold does not overfit: its train-test accuracy gap stays small where it trains."""
-    lines, passed, rates = [], 0, []
+    """C6: multi-threshold does not overfit, told apart from underfitting: at each blog rate where it trains,
+    a large train-test gap is overfitting; a small gap with a lower training accuracy than central's is
+    underfitting; a smaller gap than central's at no lower training accuracy is generalising better."""
+    lines, diagnoses = [], []
     for rate in [rate for rate in BLOG_RATES if cell(runs, "multi", rate)]:
         multi_runs = [run for run in cell(runs, "multi", rate) if "train_test_gap" in run]
-        if not multi_runs or stats.describe([run["accuracy"] for run in multi_runs])["mean"] < FAILED:
+        if not all(runs_ and stats.describe([run["accuracy"] for run in runs_])["mean"] >= FAILED
+                   for runs_ in (multi_runs, cell(runs, "central", rate))):
             continue
-        rates.append(rate)
-        central, multi = paired(runs, rate, lambda run: run.get("train_test_gap"))
-        gap = stats.describe([run["train_test_gap"] for run in multi_runs])
-        passed += gap["mean"] <= SMALL_GAP
-        lines.append("learning rate %s: train - test accuracy, multi %s (max %.4f), central %s; %s."
-                     % (format_rate(rate), _mean_text([run["train_test_gap"] for run in multi_runs]),
-                        gap["max"], _mean_text(central), _test_text(stats.compare_models(central, multi))))
-    rule = ("at each blog learning rate where multi-threshold trains (mean test accuracy >= %.1f): supported "
-            "if its mean gap between training accuracy (on the %s training examples, after training) "
-            "and test accuracy is at most %.2f at all of them, mixed if at some"
-            % (FAILED, f"{blog.TRAIN_EXAMPLES:,}", SMALL_GAP))
-    return _verdict(passed, len(rates)), rule, lines
+        gap, train, loss = (stats.compare_models(*paired(runs, rate, value)) for value in (
+            lambda run: run.get("train_test_gap"), lambda run: run.get("train_accuracy"), _log_loss))
+        diagnoses.append(_fit(gap, train, [run["train_test_gap"] for run in multi_runs]))
+        lines.append("learning rate %s: %s. Gap (train - test accuracy): %s. Training accuracy: %s. "
+                     "Final-window training loss, multi/central %.3g (geometric mean)." % (
+                         format_rate(rate), diagnoses[-1], test_text(gap), test_text(train),
+                         10 ** loss["mean_difference"]))
+    verdict = (NOT_SUPPORTED if not diagnoses or any(one.startswith("overfits") for one in diagnoses) else
+               SUPPORTED if all(one.startswith("generalises") for one in diagnoses) else MIXED)
+    rule = ("at each blog learning rate where both models train (mean test accuracy >= %.1f), from the "
+            "training accuracy on the %s training examples after training and the test accuracy: multi "
+            "*overfits* if its mean gap exceeds %.2f; else it *underfits* if its training accuracy is lower "
+            "than central's (paired t-test p < 0.05); else it *generalises better* if its gap is smaller "
+            "than central's (p < 0.05). Supported if it generalises better at every such rate, not supported "
+            "if it overfits at any (or both train at none), mixed otherwise" % (
+                FAILED, f"{blog.TRAIN_EXAMPLES:,}", SMALL_GAP))
+    return verdict, rule, lines
+
+
+def _fit(gap, train, multi_gaps):
+    """The diagnosis at one rate from multi's gaps and the paired tests (multi - central) of the gap and the
+    training accuracy (``better`` names the model with the higher mean, when the t-test shows one)."""
+    text = mean_text(multi_gaps)
+    if stats.describe(multi_gaps)["mean"] > SMALL_GAP:
+        return "overfits (gap %s)" % text
+    if train["better"] == "central":
+        return "underfits: gap %s, training accuracy %+.4f against central's" % (
+            text, train["mean_difference"])
+    if gap["better"] == "central":  # central's gap is the larger
+        return "generalises better: gap %s, smaller than central's at no lower training accuracy" % text
+    return "neither: gap %s, not shown smaller than central's" % text
 
 
 CLAIMS = (  # id, the blog's claim, its test, the figures that show it: (OWN or COMPARISON, file name)
@@ -385,118 +445,15 @@ CLAIMS = (  # id, the blog's claim, its test, the figures that show it: (OWN or 
 )
 
 
-def _summaries(comparison):
-    """``compare.cell_summary`` of every cell of the comparison study."""
-    return [compare.cell_summary(comparison, one) for one in compare.all_cells(comparison)]
-
-
-def _trained(summaries, kinds):
-    """The summaries of cells of ``kinds`` that have final runs."""
-    return [summary for summary in summaries if summary["cell"].kind in kinds and summary["test"]["n"]]
-
-
-def _difference(comparison, reference, candidate):
-    """Paired test of the test accuracy of ``candidate - reference`` (two cell summaries), by seed."""
-    pairs = compare.paired_accuracies(comparison, reference["cell"], candidate["cell"])
-    return stats.paired_test(pairs[0], pairs[1], 0.0)
-
-
-def claim_fair(runs, comparison):
-    """C7: each neuron at its own best init and rate, multi-threshold matches or beats central."""
-    summaries = _summaries(comparison)
-    results = compare.head_to_head(comparison, summaries)
-    lines, passed = [], 0
-    for result in results:
-        passed += result["test"]["ci95"][1] >= -MATCHES
-        lines.append("%s, batch %d: central (%s init, rate %s) %s; multi (%s init, rate %s) %s; %s." % (
-            compare.NETWORKS[result["architecture"]], result["batch_size"], result["central"]["cell"].init,
-            format_rate(result["central"]["rate"]), _summary_text(result["central"]),
-            result["multi"]["cell"].init, format_rate(result["multi"]["rate"]),
-            _summary_text(result["multi"]), _test_text(result["test"])))
-    rule = ("per network and batch size, each neuron at the init and learning rate that won on validation, "
-            "test accuracy paired by seed: supported if multi-threshold matches or beats central-threshold "
-            "(the 95%% CI of multi - central reaches above -%s) in every cell, mixed if in some, not "
-            "supported if in none" % MATCHES)
-    return _verdict(passed, len(results)), rule, lines
-
-
-def _summary_text(summary):
-    return "%.4f ± %.4f" % (summary["test"]["mean"], summary["test"]["sd"])
-
-
-def claim_heaviside(runs, comparison):
-    """C8: the paper's Heaviside neuron trains to within ``WITHIN`` of the ReLU multi-threshold MLP."""
-    summaries = _summaries(comparison)
-    lines, verdict = [], NOT_SUPPORTED
-    for summary in _trained(summaries, compare.PAPER_NEURONS):
-        multi = compare.best_of(summaries, "mlp", "multi", summary["cell"].batch_size)
-        result = _difference(comparison, multi, summary)
-        lines.append("%s (MLP, batch %d, rate %s): %s against the multi ReLU MLP (%s init) %s: %s - multi = "
-                     "%+.4f (95%% CI %+.4f to %+.4f), %d seeds; %.0f us/step against %.0f." % (
-                         compare.LABELS[summary["cell"].kind], summary["cell"].batch_size,
-                         format_rate(summary["rate"]), _summary_text(summary), multi["cell"].init,
-                         _summary_text(multi), summary["cell"].kind, result["mean_difference"],
-                         result["ci95"][0], result["ci95"][1], result["n"], summary["us_per_step"],
-                         multi["us_per_step"]))
-        if summary["cell"].kind == "heaviside":
-            verdict = (SUPPORTED if result["ci95"][0] >= -WITHIN else
-                       MIXED if result["mean_difference"] >= -WITHIN else NOT_SUPPORTED)
-    rule = ("supported if the Heaviside MLP's test accuracy minus the multi-threshold ReLU MLP's (at its "
-            "best init, the same batch size, paired by seed) has a 95%% CI above -%s, mixed if only its mean "
-            "is, "
-            "not supported otherwise; the sigmoid and ReLU relatives as context" % WITHIN)
-    return verdict, rule, lines
-
-
-def claim_linear(runs, comparison):
-    """C9: on pixels the multi-threshold first layer is linear and about half its weights are frozen;
-    what that costs against softmax regression."""
-    lines, passed, rates = [], 0, []
-    for rate in BLOG_RATES:
-        changes = [run for run in cell(runs, "multi", rate) if "weights_frozen" in run]
-        if changes:
-            rates.append(rate)
-            frozen = stats.describe([run["weights_frozen"]["W_01"] for run in changes])
-            passed += HALF[0] <= frozen["mean"] <= HALF[1]
-            lines.append("learning rate %s: fraction of W_01 that no step could change %.4f ± %.4f (%d seeds)"
-                         % (format_rate(rate), frozen["mean"], frozen["sd"], frozen["n"]))
-    summaries = _summaries(comparison)
-    for summary in _trained(summaries, ("linear",)):
-        multi = compare.best_of(summaries, "mlp", "multi", summary["cell"].batch_size)
-        if multi is not None:
-            result = _difference(comparison, summary, multi)
-            lines.append("batch %d: softmax regression %s, the multi MLP at its best %s; multi - linear = "
-                         "%+.4f (95%% CI %+.4f to %+.4f), %d seeds." % (
-                             summary["cell"].batch_size, _summary_text(summary), _summary_text(multi),
-                             result["mean_difference"], result["ci95"][0], result["ci95"][1], result["n"]))
-    rule = ("supported if, in the blog's multi-threshold runs (claims study, end of training), the fraction "
-            "of the first layer's weights that no step could change is between %.1f and %.1f at every blog "
-            "learning rate, mixed if at some; the cost is the multi MLP's test accuracy above softmax "
-            "regression's (comparison study), reported" % HALF)
-    return _verdict(passed, len(rates)), rule, lines
-
-
-COMPARISON_CLAIMS = (  # the claims that need the comparison study's records too
-    ("C7", "With each neuron at its own best learning rate and init, multi-threshold matches or beats "
-           "central-threshold, per network and batch size.", claim_fair,
-     ((COMPARISON, compare.TEST_FIGURE), (COMPARISON, compare.RATE_FIGURE))),
-    ("C8", "The paper's Heaviside neuron trains to within %s of the ReLU multi-threshold network." % WITHIN,
-     claim_heaviside, ((COMPARISON, compare.TEST_FIGURE), (COMPARISON, compare.RATE_FIGURE))),
-    ("C9", "The multi-threshold network's first layer is linear and half its weights are frozen; what that "
-           "costs against a linear model.", claim_linear,
-     ((OWN, FROZEN_FIGURE), (COMPARISON, compare.TEST_FIGURE))),
-)
-
-
 def claims_markdown(runs, figures=".", comparison=None, comparison_figures="."):
-    """``claims.md``: each claim with its measurement, figure, rule and verdict; provenance last. C7-C9 need
+    """``claims.md``: each claim with its measurement, figure, rule and verdict; provenance last. C7-C11 need
     the ``comparison`` study's records (their figures in ``comparison_figures``)."""
     grid = learning_rates(runs)
     blog_seeds = sorted({run["seed"] for run in runs if run["learning_rate"] in BLOG_RATES})
     where = {OWN: figures, COMPARISON: comparison_figures}
     results = [(claim_id, text, test(runs), shown) for claim_id, text, test, shown in CLAIMS]
     results += [(claim_id, text, test(runs, comparison), shown)
-                for claim_id, text, test, shown in (COMPARISON_CLAIMS if comparison else ())]
+                for claim_id, text, test, shown in (comparison_claims.CLAIMS if comparison else ())]
     lines = ["# Do the blog's claims hold?", "",
              "%d runs: both models at %d learning rates (%s), %s seeds per cell (%d seeds at the blog's four "
              "rates); the blog's setup otherwise (%s, batch size 1, Adam, %s epochs of %s "
@@ -508,7 +465,7 @@ def claims_markdown(runs, figures=".", comparison=None, comparison_figures="."):
              table(["claim", "verdict"], [["%s: %s" % (claim_id, text), "**%s**" % result[0]]
                                           for claim_id, text, result, _ in results])]
     if not comparison:
-        lines += ["", "C7-C9 need the comparison study's records: `python scripts/compare.py`, then "
+        lines += ["", "C7-C11 need the comparison study's records: `python scripts/compare.py`, then "
                   "`python scripts/claims.py --report-only --comparison results/compare`."]
     for claim_id, text, (verdict, rule, findings), shown in results:
         lines += ["", "## %s: %s" % (claim_id, text), "", "**Verdict: %s.** Rule: %s." % (verdict, rule), ""]

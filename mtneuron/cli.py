@@ -234,6 +234,9 @@ def engine_equivalence_parser():
                         help="equivalence margin for accuracies (TOST)")
     parser.add_argument("--log-loss-margin", type=arguments.number(float), default=0.05,
                         help="equivalence margin for log10 of the final training loss (TOST)")
+    parser.add_argument("--collapsed-below", type=arguments.number(float, 1), default=report.FAILED,
+                        help="leave out cells where both engines' mean test accuracy is below this (both "
+                             "fail there)")
     arguments.measure_option(parser, True)
     arguments.sweep_options(parser)
     arguments.outputs(parser, "results/engine_equivalence", "results/engine_equivalence.md",
@@ -254,7 +257,8 @@ def engine_equivalence(argv=None):
         runs = [records.load_records(os.path.join(options.out, engine)) for engine in options.engines]
         try:
             result = equivalence.write_report(*runs, options.report, options.engines,
-                                              options.accuracy_margin, options.log_loss_margin)
+                                              options.accuracy_margin, options.log_loss_margin,
+                                              options.collapsed_below)
         except ValueError as error:  # runs that cannot be paired
             raise RecordError(str(error)) from None
         return ["%s: %s" % (options.report, result["verdict"])]

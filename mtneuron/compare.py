@@ -1,10 +1,10 @@
 """Is the multi-threshold neuron any good? Every neuron at its own best learning rate and init.
 
 A cell is a network, a hidden neuron, an init and a batch size (``Cell``). Its learning rate is chosen
-on the 5,000 validation images from a log grid: one run per rate with the first seed (``search_specs``),
-the best final validation accuracy wins (``chosen_rate``); a cell whose best rate lies on an end of the
-grid searches past it (``edge_specs``). The chosen rate is then trained with every seed (``final_specs``)
-and scored on the test set, which only the report reads. ``stages`` yields the
+on the validation set from a log grid: one run per rate with the search's own seed (``search_specs``),
+the best validation accuracy wins (``chosen_rate``); a cell whose best rate lies on an end of the grid
+searches past it (``edge_specs``). The chosen rate is then trained with every final seed (``final_specs``)
+and scored on the test set, which only the report reads. Every run stops early on the validation set. ``stages`` yields the
 runs in that order, each stage planned from the records the earlier ones left. The report is
 ``summary.md`` with ``validation_vs_rate.png`` and ``test_accuracy.png``. Imports no TensorFlow.
 """
@@ -29,7 +29,7 @@ DATASETS = ("mnist", "mnist1d")
 GROUPS = ("mlp", "approximations", "controls", "cnn", "linear")
 MAX_EPOCHS = {"mnist": 30, "mnist1d": 400}  # a cap: every run stops early on validation (PATIENCE)
 PATIENCE = {"mnist": 5, "mnist1d": 20}  # epochs without a better validation accuracy before a run stops
-PAPER_NEURONS = ("paper", "heaviside", "sigmoid", "relu_thresholds")
+PAPER_NEURONS = ("paper", "heaviside", "relu_thresholds")
 PAPER_BATCH = 128  # the paper's neurons, the controls and the CNN train at this batch size
 EXTENSIONS = 2  # rates searched past an end of the grid while a cell's best rate lies on that end
 SUMMARY = "summary.md"
@@ -268,8 +268,8 @@ def cell_summary(runs, cell):
     rates = [run["learning_rate"] for run in searched]
     return {"cell": cell, "rate": rate, "edge": len(rates) > 1 and rate in (rates[0], rates[-1]),
             "search_validation": validation, "test": stats.describe([run["accuracy"] for run in final]),
-            "validation": float(np.mean([_validation(run) for run in final])),
-            "us_per_step": float(np.mean([run["us_per_step"] for run in final])),
+            "validation": float(np.mean([_validation(run) for run in final])) if final else math.nan,
+            "us_per_step": _mean_of(final, "us_per_step"),
             "epochs": _mean_of(final, "epochs_trained"), "best_epoch": _mean_of(final, "best_epoch"),
             "capped": sum(run.get("epochs_trained") == run["n_epochs"] for run in final),
             "seeds": [run["seed"] for run in final], "diverged": sum(run["diverged"] for run in final)}
@@ -298,18 +298,44 @@ def best_of(summaries, architecture, kind, batch_size, dataset="mnist"):
 
 
 def head_to_head(runs, summaries):
-    """Per network and batch size, multi at its best init and rate against central at its: test accuracy
-    paired by seed (``stats.compare_models``)."""
+    """Per data set, network and batch size, multi at its best init and rate against central at its: test
+    accuracy paired by seed (``stats.compare_models``), Holm's correction over each data set's cells."""
     results = []
     for dataset, architecture, batch in sorted({(cell.dataset, cell.architecture, cell.batch_size)
                                                 for cell in all_cells(runs) if cell.kind in blog.MODELS}):
         central, multi = (best_of(summaries, architecture, kind, batch, dataset) for kind in blog.MODELS)
         if central is None or multi is None:
             continue
-        pairs = paired_accuracies(runs, central["cell"], multi["cell"])
-        results.append({"dataset": dataset, "architecture": architecture, "batch_size": batch,
-                        "central": central, "multi": multi, "test": stats.compare_models(*pairs)})
+        results.append(_pair(runs, central, multi))
+    for dataset in DATASETS:
+        holm_over([result for result in results if result["dataset"] == dataset])
     return results
+
+
+def _pair(runs, central, multi):
+    """Central's and multi's cell summaries with ``multi - central`` paired by seed."""
+    cell = multi["cell"]
+    return {"dataset": cell.dataset, "architecture": cell.architecture, "batch_size": cell.batch_size,
+            "centred": cell.centred, "central": central, "multi": multi,
+            "test": stats.compare_models(*paired_accuracies(runs, central["cell"], cell))}
+
+
+def holm_over(results):
+    """Set each result's ``holm_p``: Holm's correction of its t-test p over ``results`` (one family)."""
+    for result, adjusted in zip(results, stats.holm([result["test"]["t_p"] for result in results])):
+        result["holm_p"] = adjusted
+    return results
+
+
+def signed_inputs(runs, summaries):
+    """Multi against central where the inputs have both signs, so that the first multi layer is not
+    linear: every MNIST-1D head-to-head cell, and MNIST with centred inputs; Holm over them."""
+    results = [dict(result) for result in head_to_head(runs, summaries) if result["dataset"] != "mnist"]
+    centred = {summary["cell"].kind: summary for summary in summaries
+               if summary["cell"].centred and summary["cell"].architecture == "mlp" and summary["test"]["n"]}
+    if set(blog.MODELS) <= set(centred):
+        results.append(_pair(runs, centred["central"], centred["multi"]))
+    return holm_over(results)
 
 
 def paired_accuracies(runs, first, second):
@@ -484,13 +510,25 @@ def _head_to_head_markdown(results):
     rows = [["%s %s batch %d" % (DATA_NAMES[result["dataset"]], NETWORKS[result["architecture"]],
                                  result["batch_size"]),
              _best(result["central"]), _best(result["multi"]),
-             _difference(result["test"]),
-             markdown.p_value(result["test"]["t_p"]), "%d" % result["test"]["n"],
-             result["test"]["better"] or "neither"] for result in results]
+             _difference(result["test"]), markdown.p_value(result["test"]["t_p"]),
+             markdown.p_value(result["holm_p"]), markdown.wilcoxon(result["test"]),
+             "%d" % result["test"]["n"],
+             _better(result)] for result in results]
     return ["## Each neuron at its best init and learning rate", "",
-            "The init is chosen per neuron by the final validation accuracy over seeds; test accuracy.", "",
+            "The init is chosen per neuron by the final validation accuracy over seeds; test accuracy. "
+            "Holm's correction runs over each data set's rows; a neuron is better when its Holm p is below "
+            "%g."
+            % stats.ALPHA, "",
             markdown.table(["network", "central: init, rate, test", "multi: init, rate, test",
-                            "multi - central", "paired t-test p", "seeds", "better"], rows), ""]
+                            "multi - central", "paired t-test p", "Holm p", "Wilcoxon p", "seeds", "better"],
+                           rows), ""]
+
+
+def _better(result):
+    """The neuron with the higher mean where Holm's p is below ``stats.ALPHA``, else "neither"."""
+    if not result["holm_p"] < stats.ALPHA:
+        return "neither"
+    return "multi" if result["test"]["mean_difference"] > 0 else "central"
 
 
 def _approximations_markdown(runs, summaries):
@@ -501,8 +539,7 @@ def _approximations_markdown(runs, summaries):
         rows = [["%s -> %s" % (LABELS[step["before"]["cell"].kind], LABELS[step["after"]["cell"].kind]),
                  step["change"], _accuracy(step["after"]), _difference(step["test"]),
                  markdown.p_value(step["test"]["t_p"]), markdown.p_value(step["holm_p"]),
-                 "%s (smallest possible %s)" % (markdown.p_value(step["test"]["wilcoxon_p"]),
-                                                markdown.p_value(step["test"]["smallest_wilcoxon_p"])),
+                 markdown.wilcoxon(step["test"]),
                  "%d" % step["test"]["n"]] for step in steps]
         title = "## The blog's approximations one at a time: %s, MLP batch %d" % (DATA_NAMES[dataset],
                                                                                  PAPER_BATCH)
@@ -535,8 +572,9 @@ def _epochs(summary):
 
 
 def _beside_multi(summaries, kinds):
-    """Each trained cell of ``kinds`` with the multi-threshold ReLU MLP at its best at that batch size."""
-    return [(summary, best_of(summaries, "mlp", "multi", summary["cell"].batch_size))
+    """Each trained cell of ``kinds`` with the multi-threshold ReLU MLP at its best at that batch size and
+    data set."""
+    return [(summary, best_of(summaries, "mlp", "multi", summary["cell"].batch_size, summary["cell"].dataset))
             for summary in summaries if summary["cell"].kind in kinds and summary["test"]["n"]]
 
 
@@ -547,22 +585,22 @@ def _paper_markdown(summaries):
     for summary, multi in pairs:
         gap = "" if multi is None else "; multi ReLU MLP at its best (%s init): %.4f, gap %+.4f" % (
             multi["cell"].init, multi["test"]["mean"], summary["test"]["mean"] - multi["test"]["mean"])
-        lines.append("- %s (MLP, batch %d): test %s at rate %s, %.0f us/step%s." % (
-            LABELS[summary["cell"].kind], summary["cell"].batch_size, _accuracy(summary), _rate(summary),
-            summary["us_per_step"], gap))
+        lines.append("- %s, %s (MLP, batch %d): test %s at rate %s, epochs %s, %.0f us/step%s." % (
+            DATA_NAMES[summary["cell"].dataset], LABELS[summary["cell"].kind], summary["cell"].batch_size,
+            _accuracy(summary), _rate(summary), _epochs(summary), summary["us_per_step"], gap))
     return lines + [""] if pairs else []
 
 
 def _linear_markdown(summaries):
     """Softmax regression against the multi-threshold MLP at the same batch size."""
     pairs = _beside_multi(summaries, ("linear",))
-    lines = ["## A linear baseline: softmax regression (784-10)", ""]
+    lines = ["## A linear baseline: softmax regression", ""]
     for summary, multi in pairs:
         share = "" if multi is None else "; the multi ReLU MLP at its best: %.4f (linear gets %.1f%%)" % (
             multi["test"]["mean"], 100 * summary["test"]["mean"] / multi["test"]["mean"])
-        lines.append("- batch %d, %s init, epochs %d: test %s at rate %s%s." % (
-            summary["cell"].batch_size, summary["cell"].init, summary["cell"].n_epochs, _accuracy(summary),
-            _rate(summary), share))
+        lines.append("- %s, batch %d, %s init, epochs %s: test %s at rate %s%s." % (
+            DATA_NAMES[summary["cell"].dataset], summary["cell"].batch_size, summary["cell"].init,
+            _epochs(summary), _accuracy(summary), _rate(summary), share))
     return lines + [""] if pairs else []
 
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from mtneuron import files, markdown, stats
+from mtneuron.report import FAILED
 from mtneuron.stats import ALPHA
 
 ACCURACY_MARGIN = 0.01
@@ -26,10 +27,11 @@ PAIRED_TESTS = (
 
 
 def write_report(reference_runs, candidate_runs, path, engines, accuracy_margin=ACCURACY_MARGIN,
-                 log_loss_margin=LOG_LOSS_MARGIN):
+                 log_loss_margin=LOG_LOSS_MARGIN, collapsed_below=FAILED):
     """Compare the runs (``engine_equivalence``) and write the whole report to ``path``. ``engines``
     names the reference and the candidate engine, in that order. Returns the result."""
-    result = engine_equivalence(reference_runs, candidate_runs, accuracy_margin, log_loss_margin)
+    result = engine_equivalence(reference_runs, candidate_runs, accuracy_margin, log_loss_margin,
+                                collapsed_below)
     lines = ["# Engine equivalence: %s against %s" % (engines[1], engines[0]), "",
              equivalence_markdown(result), "", "## Provenance", ""]
     lines += markdown.bullets(markdown.provenance(list(reference_runs) + list(candidate_runs))) + [""]
@@ -84,14 +86,19 @@ def _format_keys(keys, limit=10):
 
 
 def engine_equivalence(reference_runs, candidate_runs, accuracy_margin=ACCURACY_MARGIN,
-                       log_loss_margin=LOG_LOSS_MARGIN):
+                       log_loss_margin=LOG_LOSS_MARGIN, collapsed_below=FAILED):
     """Pair the runs, then test test accuracy, final training accuracy and log10 loss, and the curves.
 
     The overall ``verdict`` combines the verdicts of the three paired tests (see ``stats.overall_verdict``).
     """
-    pairs = pair_records(reference_runs, candidate_runs)
-    if not pairs:
+    every_pair = pair_records(reference_runs, candidate_runs)
+    if not every_pair:
         raise ValueError("no runs to compare: both sets of records are empty")
+    collapsed = _collapsed_cells(every_pair, collapsed_below)
+    pairs = [pair for pair in every_pair if pair[0][:2] not in collapsed]
+    if not pairs:
+        raise ValueError("no runs to compare: both engines' mean test accuracy is below %g in every cell "
+                         "(lower --collapsed-below to keep them)" % collapsed_below)
     references = [reference for _key, reference, _candidate in pairs]
     candidates = [candidate for _key, _reference, candidate in pairs]
     result = {
@@ -104,9 +111,25 @@ def engine_equivalence(reference_runs, candidate_runs, accuracy_margin=ACCURACY_
     result.update(_paired_tests(references, candidates, accuracy_margin, log_loss_margin))
     result["accuracy_curves"] = curve_agreement(pairs, "accuracies")
     result["loss_curves"] = curve_agreement(pairs, "losses")
-    result["per_cell"] = [_cell_summary(pairs, cell) for cell in result["cells"]]
+    result["per_cell"] = [_cell_summary(every_pair, cell)
+                          for cell in sorted(set(result["cells"]) | collapsed)]
+    result["collapsed"], result["collapsed_below"] = sorted(collapsed), float(collapsed_below)
+    test = result["test_accuracy"]
+    result["precision"] = {
+        "supported_margin": stats.supported_margin(test["mean_difference"], test["sd_difference"], test["n"]),
+        "pairs_needed": (stats.pairs_for_margin(test["sd_difference"], accuracy_margin)
+                         if test["sd_difference"] >= 0 else math.nan)}
     result["verdict"] = stats.overall_verdict(result[name]["verdict"] for name, _label in PAIRED_TESTS)
     return result
+
+
+def _collapsed_cells(pairs, below):
+    """The cells (model, learning rate) where both engines' mean test accuracy is below ``below``: that
+    they agree there says only that both fail, so those cells are left out of the tests."""
+    cells = {key[:2] for key, _reference, _candidate in pairs}
+    return {cell for cell in cells if all(
+        np.mean([run["accuracy"] for run in runs]) < below
+        for runs in zip(*[(reference, candidate) for key, reference, candidate in pairs if key[:2] == cell]))}
 
 
 def _paired_tests(references, candidates, accuracy_margin, log_loss_margin):
@@ -198,7 +221,8 @@ def equivalence_markdown(result):
     """A Markdown section that presents an ``engine_equivalence`` result: tests, cells, curves, verdict."""
     reference, candidate = _engine_name(result, "reference"), _engine_name(result, "candidate")
     lines = ["## Engine equivalence: %s vs %s" % (candidate, reference), "", _method(result), ""]
-    lines += [_tests_table(result), "", "Test accuracy per cell (mean ± sd over seeds):", ""]
+    lines += [_tests_table(result), "", _precision(result), ""]
+    lines += ["Test accuracy per cell (mean ± sd over seeds):", ""]
     lines += [_cells_table(result, reference, candidate), ""]
     lines += ["Training curves, point by point: a paired t-test across seeds within each cell at every "
               "point with at least %d finite pairs. If the engines agree, about %g of the points should "
@@ -228,6 +252,23 @@ def _method(result):
                 result["margins"]["accuracy"], result["margins"]["log10_loss"], ALPHA, ALPHA))
 
 
+def _precision(result):
+    """What margin the test-accuracy pairs support, how many pairs the configured margin would need, and
+    which cells were left out."""
+    test, precision, margin = result["test_accuracy"], result["precision"], result["margins"]["accuracy"]
+    text = ("Precision: the %d test-accuracy pairs (paired sd %s) support equivalence within ±%s (TOST "
+            "p < %g); showing ±%g with 80%% power when the engines agree would take about %s pairs "
+            "(t-quantiles, the sd as measured)." % (
+                test["n"], markdown.number(test["sd_difference"], "%.3g"),
+                markdown.number(precision["supported_margin"], "%.3g"), ALPHA, margin,
+                markdown.number(precision["pairs_needed"], "%d")))
+    if result["collapsed"]:
+        text += (" Cells where both engines collapse (mean test accuracy below %g: %s) are left out of the "
+                 "tests, as agreeing there says only that both fail." % (
+                     result["collapsed_below"], ", ".join("%s at %g" % cell for cell in result["collapsed"])))
+    return text
+
+
 def _tests_table(result):
     rows = []
     for name, label in PAIRED_TESTS:
@@ -236,7 +277,7 @@ def _tests_table(result):
         rows.append([label, "%d" % test["n"] + (" (%d dropped)" % test["dropped"] if test["dropped"] else ""),
                      markdown.number(test["mean_difference"], "%+.3g"),
                      "[%s, %s]" % (markdown.number(low, "%+.3g"), markdown.number(high, "%+.3g")),
-                     markdown.p_value(test["t_p"]), markdown.p_value(test["wilcoxon_p"]),
+                     markdown.p_value(test["t_p"]), markdown.wilcoxon(test),
                      "%s (±%g)" % (markdown.p_value(test["tost_p"]), test["margin"]), test["verdict"]])
     return markdown.table(["quantity", "n", "mean difference", "95% CI", "t-test p", "Wilcoxon p", "TOST p",
                            "verdict"], rows)
@@ -246,10 +287,16 @@ def _cells_table(result, reference, candidate):
     rows = [[cell["model"], "%g" % cell["learning_rate"], "%d" % cell["n"],
              "%s ± %s" % (markdown.number(cell["reference_mean"]), markdown.number(cell["reference_sd"])),
              "%s ± %s" % (markdown.number(cell["candidate_mean"]), markdown.number(cell["candidate_sd"])),
-             "%d / %d" % (cell["reference_diverged"], cell["candidate_diverged"])]
+             "%d / %d" % (cell["reference_diverged"], cell["candidate_diverged"]),
+             "left out: both collapse" if _left_out(result, cell) else "yes"]
             for cell in result["per_cell"]]
-    return markdown.table(["model", "learning rate", "seeds", reference, candidate, "diverged (ref / cand)"],
-                          rows)
+    return markdown.table(["model", "learning rate", "seeds", reference, candidate, "diverged (ref / cand)",
+                           "tested"], rows)
+
+
+def _left_out(result, cell):
+    """Whether a per-cell summary's cell was left out of the tests (both engines collapse there)."""
+    return (cell["model"], cell["learning_rate"]) in result["collapsed"]
 
 
 def _curves_table(result):
@@ -265,7 +312,8 @@ def _curves_table(result):
 
 def _scale(result):
     """The paired differences' spread beside the spread between two seeds of the reference engine."""
-    seed_sd = math.sqrt(2) * float(np.median([cell["reference_sd"] for cell in result["per_cell"]]))
+    seed_sd = math.sqrt(2) * float(np.median([cell["reference_sd"] for cell in result["per_cell"]
+                                              if not _left_out(result, cell)]))
     return ("For scale: the paired test-accuracy differences have sd %s; two seeds of the reference "
             "engine differ by about %s (sqrt(2) x the median per-cell sd over seeds). Batch-1 training "
             "from a std-1 initialisation is chaotic, so a seed's two runs drift apart as two seeds do; "

@@ -17,6 +17,11 @@ def number(value, pattern="%.4f"):
     return DASH if value is None or not math.isfinite(value) else pattern % value
 
 
+def wilcoxon(test):
+    """A paired test's Wilcoxon p beside the smallest p its number of pairs allows (0.0625 for 5)."""
+    return "%s (smallest possible %s)" % (p_value(test["wilcoxon_p"]), p_value(test["smallest_wilcoxon_p"]))
+
+
 def p_value(value):
     """A p-value in one format everywhere: two significant digits, scientific below 1e-4."""
     if value is None or not math.isfinite(value):

@@ -99,6 +99,28 @@ def _tost_p(mean, sd, n, margin):
     return float(max(p_above_lower, p_below_upper))
 
 
+def supported_margin(mean, sd, n):
+    """The smallest margin within which TOST at ``ALPHA`` shows equivalence for paired differences of this
+    ``mean``, ``sd`` and count: the farther end of their 90% t-interval."""
+    if n < 2:
+        return math.nan
+    return float(abs(mean) + scipy_stats.t.ppf(1 - ALPHA, n - 1) * sd / math.sqrt(n))
+
+
+def pairs_for_margin(sd, margin, power=0.8):
+    """Pairs TOST needs to show equivalence within +-``margin`` with ``power`` when the true difference
+    is 0: the smallest n with (t(1 - ALPHA) + t(1 - (1 - power) / 2)) sd / sqrt(n) <= margin, both
+    quantiles with n - 1 degrees of freedom (searched up from the normal approximation, a lower bound)."""
+    if not (sd >= 0 and margin > 0 and 0 < power < 1):
+        raise ValueError("pairs_for_margin needs sd >= 0, margin > 0 and 0 < power < 1, got %r, %r, %r"
+                         % (sd, margin, power))
+    levels = [1 - ALPHA, 1 - (1 - power) / 2]
+    n = max(2, int(math.floor((scipy_stats.norm.ppf(levels).sum() * sd / margin) ** 2)))
+    while scipy_stats.t.ppf(levels, n - 1).sum() * sd / math.sqrt(n) > margin:
+        n += 1
+    return n
+
+
 def verdict(t_p, tost_p):
     """From the t-test and TOST p-values: "indistinguishable" (no difference found, equivalence shown),
     "equivalent" (a difference is detectable but lies within the margin), "different" (a difference

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from mtneuron import equivalence, markdown
+from mtneuron import equivalence, markdown, stats
 
 SEEDS = (1, 2, 3, 4, 5)
 MODELS = ("multi", "central")
@@ -135,8 +135,8 @@ def test_write_report_is_the_whole_report_with_one_p_value_format(tmp_path):
     assert "\n\n## Provenance\n\n- command: `python scripts/engine_equivalence.py`\n" in text
     assert "- runs: 20, from " in text and text.endswith("\n")
     test = result["test_accuracy"]
-    assert "| %s | %s | %s (±0.01) |" % tuple(markdown.p_value(test[name]) for name in
-                                             ("t_p", "wilcoxon_p", "tost_p")) in text
+    assert "| %s | %s | %s (±0.01) |" % (markdown.p_value(test["t_p"]), markdown.wilcoxon(test),
+                                        markdown.p_value(test["tost_p"])) in text
 
 
 def test_no_runs_to_compare_is_refused():
@@ -149,3 +149,28 @@ def test_equivalence_does_not_import_tensorflow():
     code = "import sys, mtneuron.equivalence; print('tensorflow' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "False"
+
+
+def test_cells_where_both_engines_collapse_are_left_out_and_the_precision_is_stated():
+    collapsed = [dict(run, learning_rate=0.005, accuracy=0.1 + run["accuracy"] / 100)
+                 for run in make_runs("exact") + make_runs("fast")]
+    reference = make_runs("exact") + [run for run in collapsed if run["engine"] == "exact"]
+    candidate = make_runs("fast", noise=0.0005) + [run for run in collapsed if run["engine"] == "fast"]
+    result = equivalence.engine_equivalence(reference, candidate)
+    alone = equivalence.engine_equivalence(make_runs("exact"), make_runs("fast", noise=0.0005))
+    assert result["collapsed"] == [("central", 0.005), ("multi", 0.005)] and result["pairs"] == 10
+    assert result["test_accuracy"] == alone["test_accuracy"] and len(result["per_cell"]) == 4
+    test = result["test_accuracy"]
+    assert result["precision"]["supported_margin"] == stats.supported_margin(
+        test["mean_difference"], test["sd_difference"], 10)
+    assert result["precision"]["pairs_needed"] == stats.pairs_for_margin(test["sd_difference"], 0.01)
+    text = equivalence.equivalence_markdown(result)
+    assert "are left out of the tests, as agreeing there says only that both fail" in text
+    assert "| central | 0.005 | 5 |" in text and text.count("left out: both collapse |") == 2
+    assert "pairs (t-quantiles, the sd as measured)" in text
+
+
+def test_one_engine_collapsing_alone_is_kept():
+    candidate = [dict(run, accuracy=0.1) if run["model"] == "multi" else run for run in make_runs("fast")]
+    result = equivalence.engine_equivalence(make_runs("exact"), candidate)
+    assert result["collapsed"] == [] and result["test_accuracy"]["verdict"] == "different"

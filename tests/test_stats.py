@@ -185,3 +185,23 @@ def test_holm_adjusts_a_family_step_down_and_keeps_nan_out_of_it():
     np.testing.assert_allclose(got[:2] + got[3:], [0.06, 0.04, 0.06, 0.06])
     assert np.isnan(got[2])
     assert stats.holm([0.5, 0.6]) == [1.0, 1.0] and stats.holm([]) == []
+
+
+def test_the_supported_margin_is_the_far_end_of_the_90_percent_interval_and_tost_agrees_there():
+    mean, sd, n = 0.002, 0.04, 40
+    margin = stats.supported_margin(mean, sd, n)
+    differences = mean + sd * np.array([1, -1] * 20) * np.sqrt(39 / 40)  # exactly this mean and sd
+    assert stats.paired_test(np.zeros(n), differences, margin * 1.001)["tost_p"] < stats.ALPHA
+    assert stats.paired_test(np.zeros(n), differences, margin * 0.999)["tost_p"] > stats.ALPHA
+    assert math.isnan(stats.supported_margin(0.0, 0.0, 1))
+
+
+def test_pairs_for_a_margin_follow_the_t_quantiles():
+    n = stats.pairs_for_margin(0.042, 0.01)
+    assert 150 <= n <= 160  # (1.645 + 1.282)^2 x 4.2^2 = 151 by the normal approximation; t adds a few
+    for size, fits in ((n, True), (n - 1, False)):
+        quantiles = scipy_stats.t.ppf([0.95, 0.9], size - 1)
+        assert (quantiles.sum() * 0.042 / math.sqrt(size) <= 0.01) == fits
+    assert stats.pairs_for_margin(0.0, 0.01) == 2
+    with pytest.raises(ValueError, match="margin > 0"):
+        stats.pairs_for_margin(0.04, 0.0)
