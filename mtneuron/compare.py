@@ -4,9 +4,9 @@ A cell is a network, a hidden neuron, an init and a batch size (``Cell``). Its l
 on the validation set from a log grid: one run per rate with the search's own seed (``search_specs``),
 the best validation accuracy wins (``chosen_rate``); a cell whose best rate lies on an end of the grid
 searches past it (``edge_specs``). The chosen rate is then trained with every final seed (``final_specs``)
-and scored on the test set, which only the report reads. Every run stops early on the validation set. ``stages`` yields the
-runs in that order, each stage planned from the records the earlier ones left. The report is
-``summary.md`` with ``validation_vs_rate.png`` and ``test_accuracy.png``. Imports no TensorFlow.
+and scored on the test set, which only the report reads. Every run stops early on the validation set.
+``stages`` yields the runs in that order, each stage planned from the records the earlier ones left. The
+report is ``summary.md`` with ``validation_vs_rate.png`` and ``test_accuracy.png``. Imports no TensorFlow.
 """
 
 import collections
@@ -427,6 +427,8 @@ def summary_markdown(runs, check=None):
     summaries = [cell_summary(runs, cell) for cell in all_cells(runs)]
     lines = ["# Multi- against central-threshold neurons, each at its own best", "", _setup(runs), ""]
     lines += _head_to_head_markdown(head_to_head(runs, summaries))
+    lines += _head_to_head_markdown(signed_inputs(runs, summaries), "Inputs with both signs: MNIST-1D and "
+                                    "centred MNIST, where the first multi layer is not linear", "these rows")
     lines += ["## Every cell", "", _cells_table(summaries), "",
               "Figures: `%s` (validation accuracy of the search against the rate; the final seeds' test "
               "accuracies at the chosen rate), `%s` (test accuracy of every seed)."
@@ -503,22 +505,21 @@ def _difference(test):
     return "%+.4f (%+.4f to %+.4f)" % ((test["mean_difference"],) + tuple(test["ci95"]))
 
 
-def _head_to_head_markdown(results):
+def _head_to_head_markdown(results, title="Each neuron at its best init and learning rate",
+                           family="each data set's rows"):
     """Multi at its best init and rate against central at its, per network and batch size."""
     if not results:
         return []
-    rows = [["%s %s batch %d" % (DATA_NAMES[result["dataset"]], NETWORKS[result["architecture"]],
-                                 result["batch_size"]),
+    rows = [["%s%s %s batch %d" % (DATA_NAMES[result["dataset"]], " centred" if result["centred"] else "",
+                                   NETWORKS[result["architecture"]], result["batch_size"]),
              _best(result["central"]), _best(result["multi"]),
              _difference(result["test"]), markdown.p_value(result["test"]["t_p"]),
              markdown.p_value(result["holm_p"]), markdown.wilcoxon(result["test"]),
-             "%d" % result["test"]["n"],
-             _better(result)] for result in results]
-    return ["## Each neuron at its best init and learning rate", "",
+             "%d" % result["test"]["n"], _better(result)] for result in results]
+    return ["## " + title, "",
             "The init is chosen per neuron by the final validation accuracy over seeds; test accuracy. "
-            "Holm's correction runs over each data set's rows; a neuron is better when its Holm p is below "
-            "%g."
-            % stats.ALPHA, "",
+            "Holm's correction runs over %s; a neuron is better when its Holm p is below %g."
+            % (family, stats.ALPHA), "",
             markdown.table(["network", "central: init, rate, test", "multi: init, rate, test",
                             "multi - central", "paired t-test p", "Holm p", "Wilcoxon p", "seeds", "better"],
                            rows), ""]
