@@ -6,12 +6,16 @@ be used (the option types and shared groups are in ``arguments``), 1 for a run o
 
 import argparse
 import collections
+import gc
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 
 from mtneuron import (
     agreement,
@@ -56,6 +60,9 @@ def _study(script, parser, argv, sweeps, write):
 def _earlier_sessions(out_dir):
     """Give runs made before HParams sessions were written theirs (from their records); say so if any.
     Reports need no TensorFlow: without it, the sessions wait for a later command."""
+    if not hparams.available():
+        return ["wrote no TensorBoard HParams sessions: TensorBoard is not installed (pip install "
+                "tensorboard; then any command on %s, --report-only too, writes them)" % out_dir]
     try:
         written = hparams.write_missing(out_dir)
     except ImportError as error:
@@ -71,14 +78,34 @@ def _command_line(script, parser, argv, action):
     return _guarded(script, lambda: action(options, argv))
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (what ``timeout`` and schedulers send), ending a command as Ctrl-C does."""
+
+
+def _terminated(signum, frame):
+    raise Interrupted(signum)
+
+
 def _guarded(script, action):
     """Run ``action()`` and print the lines it returns; a user error ends in one line and its exit code."""
+    main = threading.current_thread() is threading.main_thread()  # only there can signals be handled
+    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
     try:
         lines = action()
+    except KeyboardInterrupt as error:
+        traceback.clear_frames(error.__traceback__)  # the sweep's pool and its semaphores: released now,
+        gc.collect()  # or the resource tracker warns at exit of "leaked semaphore objects"
+        print("%s: %s: the runs that finished are saved; run the same command again to resume (complete runs "
+              "are skipped, unfinished ones go on from their last epoch's checkpoint)"
+              % (script, "terminated" if isinstance(error, Interrupted) else "interrupted"), file=sys.stderr)
+        return 128 + (signal.SIGTERM if isinstance(error, Interrupted) else signal.SIGINT)
     except USAGE_ERRORS as error:
         return _fail(script, error, 2)
     except RUN_ERRORS as error:
         return _fail(script, error, 1)
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
     try:
         print("\n".join(lines))
     except BrokenPipeError:  # the reader left (``| head``): the work is done, say nothing more

@@ -31,6 +31,15 @@ def run_metrics(record):
             if isinstance(record.get(key), (int, float)) and math.isfinite(record[key])}
 
 
+def available():
+    """Whether TensorBoard's HParams plugin can be imported (TensorFlow builds may come without it)."""
+    try:
+        import tensorboard.plugins.hparams.summary  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def write_run(directory, record):
     """Write a run's HParams session (its start, its final metrics, its end) into ``directory``."""
     from tensorboard.plugins.hparams import api_pb2

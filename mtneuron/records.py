@@ -10,6 +10,7 @@ import glob
 import json
 import math
 import os
+import sys
 import typing
 import warnings
 
@@ -132,8 +133,15 @@ def load_records(directory):
     if not os.path.isdir(directory):
         raise RecordError("no results directory %s: train into it first (the study's command with --out %s) "
                           "or pass the directory that holds the run_*.json files" % (directory, directory))
-    records = [read_json(path) for path in glob.glob(os.path.join(directory, "run_*.json"))]
-    records = [record for record in records if record is not None and is_complete(record)]
+    records = []
+    for path in sorted(glob.glob(os.path.join(directory, "run_*.json"))):
+        record = read_json(path)
+        if record is not None and is_complete(record):
+            records.append(record)
+        else:  # one line per file, so that a damaged record never drops out of a report unnoticed
+            print("warning: skipped %s: %s; delete it and re-run the study's command to train that run again"
+                  % (path, "not a readable JSON record (truncated or damaged)" if record is None else
+                     "an incomplete record"), file=sys.stderr)
     if not records:
         raise RecordError("no complete run_*.json records in %s: train into it first (the study's command "
                           "with --out %s) or pass the directory that holds them" % (directory, directory))

@@ -10,6 +10,7 @@ import itertools
 import multiprocessing
 import os
 import shutil
+import signal
 import threading
 import time
 
@@ -29,11 +30,17 @@ class RunError(RuntimeError):
     """
 
 
+FRAMING = ("Graph execution error:", "Detected at node", "File ", "Node:", "[[", "Hint:",
+           "Errors may have originated", "Original stack trace")  # TensorFlow's lines around the cause
+
+
 def run_error(spec, error):
-    """``RunError`` for ``spec`` from the worker's ``error``: its type and the first line of its message."""
-    message = getattr(error, "message", None) or str(error) or "no message"
-    line = next((text.strip() for text in str(message).splitlines() if text.strip()), "no message")
-    return RunError("%s failed: %s: %s" % (spec.name, type(error).__name__, line))
+    """``RunError`` for ``spec`` from the worker's ``error``: its type and the line of its message that says
+    what went wrong (TensorFlow 2's graph errors open with a header and a stack trace before it)."""
+    message = str(getattr(error, "message", None) or error)
+    lines = [text.strip() for text in message.splitlines() if text.strip()] or ["no message"]
+    cause = next((line for line in lines if not line.startswith(FRAMING)), lines[0])
+    return RunError("%s failed: %s: %s" % (spec.name, type(error).__name__, cause))
 
 
 def expand(models, learning_rates, seeds=(blog.SEED,), **settings):
@@ -113,10 +120,18 @@ def _run_in_processes(arguments, jobs):
     context = multiprocessing.get_context("spawn")
     slots = context.Value("i", 0)
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                  initializer=_init_worker, initargs=(slots, os.getpid()))
+                                                  initializer=_init_worker,
+                                                  initargs=(slots, os.getpid(), context.RLock()))
     with pool:
         futures = [pool.submit(_run_one, *argument) for argument in arguments]
-        return [future.result() for future in futures]
+        try:
+            return [future.result() for future in futures]
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: end the workers' runs now, not once they finish
+            for future in futures:
+                future.cancel()
+            for worker in multiprocessing.active_children():
+                worker.terminate()
+            raise
 
 
 def _run_on_ray(arguments, cpus, threads, address, progress):
@@ -158,9 +173,13 @@ def _wait_on_ray(ray, results, progress):
 _worker = {"slot": 0, "datasets": {}}
 
 
-def _init_worker(slots, sweep_pid=None):
-    """Give each worker process its own progress-bar line, and its end when the sweep ``sweep_pid`` ends."""
+def _init_worker(slots, sweep_pid=None, bar_lock=None):
+    """Give each worker process its own progress-bar line, and its end when the sweep ``sweep_pid`` ends.
+    The bars share the sweep's ``bar_lock``: a worker then makes no semaphore of its own, which a worker
+    ended by the sweep (on Ctrl-C or SIGTERM) could not release."""
     if slots is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the sweep ends us
+        tqdm.set_lock(bar_lock)
         with slots.get_lock():
             _worker["slot"] = slots.value
             slots.value += 1
@@ -198,5 +217,6 @@ def _train_one(train, spec, data_dir, out_dir, threads, progress, extra):
     record.update(extra)
     records.write_json(os.path.join(out_dir, spec.filename), record)
     shutil.rmtree(checkpoint_dir, ignore_errors=True)  # only once the record is safe
-    hparams.write_run(context.tensorboard_dir, record)
+    if hparams.available():  # else the command says once that it wrote no sessions (cli._earlier_sessions)
+        hparams.write_run(context.tensorboard_dir, record)
     return record

@@ -256,3 +256,76 @@ def test_benchmark_measures_the_networks_under_both_interpreters(tmp_path, monke
         text = stream.read()
     assert text.index("## Minibatch networks on TensorFlow 1.15.5") < text.index(
         "## Minibatch networks on TensorFlow 2.21.0")
+
+
+BLOCK_TENSORBOARD = '''import sys
+
+
+class _Block:
+    """As if TensorBoard were not installed (a TensorFlow build without it)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "tensorboard":
+            raise ModuleNotFoundError("No module named 'tensorboard'", name="tensorboard")
+        return None
+
+
+sys.meta_path.insert(0, _Block())
+'''
+
+
+@pytest.mark.slow
+def test_without_tensorboard_a_sweep_trains_reports_and_says_so_once(tmp_path, mnist_dir):
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text(BLOCK_TENSORBOARD)
+    env = dict(os.environ, MTNEURON_DATA=mnist_dir, PYTHONPATH=str(blocker))
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "reproduce_blog.py"),
+                             "--learning-rates", "0.001", "--models", "central", "multi", "--epochs", "1",
+                             "--examples-per-epoch", "100", "--test-examples", "100", "--no-progress",
+                             "--out", str(out)], capture_output=True, text=True, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if "HParams" in line]
+    assert said == ["wrote no TensorBoard HParams sessions: TensorBoard is not installed (pip install "
+                    "tensorboard; then any command on %s, --report-only too, writes them)" % out]
+    assert {"run_central_0.001.json", "run_multi_0.001.json", "summary.md"} <= set(os.listdir(str(out)))
+    assert os.listdir(str(out / "tensorboard" / "run_multi_0.001"))  # the scalars need no TensorBoard
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_sweep_in_one_line_with_its_workers_and_no_leaked_semaphores(tmp_path, mnist_dir):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    command = [sys.executable, os.path.join(ROOT, "scripts", "reproduce_blog.py"),
+               "--learning-rates", "0.001", "--models", "central", "multi", "--epochs", "1",
+               "--examples-per-epoch", "55000", "--test-examples", "100", "--no-progress", "--jobs", "2",
+               "--out", str(out)]
+    sweep = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, MTNEURON_DATA=mnist_dir), start_new_session=True)
+    started = time.time()
+    while not os.path.isdir(str(out / "checkpoints")) and time.time() - started < 120:
+        time.sleep(0.5)
+    time.sleep(5)  # the workers are training
+    workers = [int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(pid) == sweep.pid]
+    sweep.send_signal(signal.SIGTERM)  # to the sweep alone, as timeout(1) sends it
+    _, stderr = sweep.communicate(timeout=120)
+    assert sweep.returncode == 128 + signal.SIGTERM
+    said = [line for line in stderr.splitlines() if line.startswith("reproduce_blog.py:")]
+    assert said == ["reproduce_blog.py: terminated: the runs that finished are saved; run the same command "
+                    "again to resume (complete runs are skipped, unfinished ones go on from their last "
+                    "epoch's checkpoint)"]
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr
+    time.sleep(2)
+    assert workers and not [pid for pid in workers if os.path.exists("/proc/%d" % pid)]
+
+
+def _parent(pid):
+    """The parent process id of ``pid`` (from /proc), or None once it is gone."""
+    try:
+        with open("/proc/%s/stat" % pid) as stream:
+            return int(stream.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None

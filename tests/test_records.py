@@ -54,7 +54,7 @@ def write_runs(directory, runs):
         records.write_json(str(directory / records.spec_of(run).filename), run)
 
 
-def test_load_records_keeps_complete_runs_sorted_and_skips_the_rest(tmp_path):
+def test_load_records_keeps_complete_runs_sorted_and_skips_the_rest_with_a_line_each(tmp_path, capsys):
     write_runs(tmp_path, [fake_record("multi", 0.01, 2, 0.8), fake_record("central", 0.001, 1, 0.9),
                           fake_record("central", 0.001, 21, 0.9)])
     running = dict(fake_record("multi", 0.001, 1, 0.5), status="running")
@@ -65,6 +65,12 @@ def test_load_records_keeps_complete_runs_sorted_and_skips_the_rest(tmp_path):
     assert [(run["model"], run["learning_rate"], run["seed"]) for run in runs] == [
         ("central", 0.001, 1), ("central", 0.001, 21), ("multi", 0.01, 2)]
     assert all(records.is_complete(run) for run in runs) and not records.is_complete(running)
+    warnings = capsys.readouterr().err.splitlines()
+    assert warnings == [
+        "warning: skipped %s: not a readable JSON record (truncated or damaged); delete it and re-run the "
+        "study's command to train that run again" % (tmp_path / "run_broken.json"),
+        "warning: skipped %s: an incomplete record; delete it and re-run the study's command to train that "
+        "run again" % (tmp_path / "run_multi_0.001_seed1.json")]
 
 
 def test_load_records_fails_in_one_line_naming_the_directory(tmp_path):

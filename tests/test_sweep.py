@@ -119,6 +119,32 @@ def test_run_error_is_one_picklable_line_from_any_error():
     assert str(sweep.run_error(spec, ValueError())) == "run_multi_0.01_seed3 failed: ValueError: no message"
 
 
+TF2_DISK_FULL = """Graph execution error:
+
+Detected at node 'save/SaveV2' defined at (most recent call last):
+    File "/work/main/mtneuron/sweep.py", line 197, in _train_one
+    File "/work/main/mtneuron/engine.py", line 42, in __init__
+Node: 'save/SaveV2'
+/out/checkpoints/run_central_0.001/epoch-1.data-00000-of-00001.tempstate672; No space left on device
+\t [[{{node save/SaveV2}}]]
+Hint: If you want to see a list of allocated tensors when OOM happens, add report_tensor_allocations"""
+TF1_DISK_FULL = """/out/checkpoints/run_central_0.001/epoch-1.data-00000-of-00001; No space left on device
+\t [[node save/SaveV2 (defined at /work/main/mtneuron/engine.py:42) ]]
+
+Original stack trace for 'save/SaveV2':
+  File "/work/main/mtneuron/engine.py", line 42, in __init__"""
+
+
+@pytest.mark.parametrize("message", [TF2_DISK_FULL, TF1_DISK_FULL])
+def test_a_tensorflow_error_is_named_by_the_line_that_says_what_went_wrong(message):
+    """Messages as TensorFlow 2.21 and 1.15 word a checkpoint written to a full disk (TF 2.21's captured
+    on a 300 KiB tmpfs)."""
+    spec = RunSpec(model="central", learning_rate=0.001)
+    line = str(sweep.run_error(spec, UnpicklableError(message)))
+    assert line.startswith("run_central_0.001 failed: UnpicklableError: /out/checkpoints/run_central_0.001/")
+    assert line.endswith("; No space left on device")
+
+
 def test_expand_orders_runs_by_seed_then_rate_then_model():
     specs = sweep.expand(("central", "multi"), (0.01, 0.001, 0.01), seeds=(2, 1), n_epochs=1)
     assert [(spec.seed, spec.learning_rate, spec.model) for spec in specs] == [
