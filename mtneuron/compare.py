@@ -426,6 +426,7 @@ def summary_markdown(runs, check=None):
     """``summary.md``: the head-to-head table, every cell, the paper's neurons, the linear baseline."""
     summaries = [cell_summary(runs, cell) for cell in all_cells(runs)]
     lines = ["# Multi- against central-threshold neurons, each at its own best", "", _setup(runs), ""]
+    lines += _side_by_side_markdown(runs, summaries)
     lines += _head_to_head_markdown(head_to_head(runs, summaries))
     lines += _head_to_head_markdown(signed_inputs(runs, summaries), "Inputs with both signs: MNIST-1D and "
                                     "centred MNIST, where the first multi layer is not linear", "these rows")
@@ -530,6 +531,38 @@ def _better(result):
     if not result["holm_p"] < stats.ALPHA:
         return "neither"
     return "multi" if result["test"]["mean_difference"] > 0 else "central"
+
+
+SIDE_BY_SIDE = (  # what the study concludes, per data set: (what, (network, neuron) before, after, batch)
+    ("multi ReLU - central, MLP batch 32", ("mlp", "central"), ("mlp", "multi"), 32),
+    ("multi ReLU - central, MLP batch 128", ("mlp", "central"), ("mlp", "multi"), 128),
+    ("the paper's neuron - multi ReLU", ("mlp", "multi"), ("mlp", "paper"), PAPER_BATCH),
+    ("a bias added to the paper's neuron", ("mlp", "paper"), ("mlp", "heaviside"), PAPER_BATCH),
+    ("then ReLU for the step", ("mlp", "heaviside"), ("mlp", "relu_thresholds"), PAPER_BATCH),
+    ("then thresholds fixed at 0 (the blog's neuron)", ("mlp", "relu_thresholds"), ("mlp", "multi"),
+     PAPER_BATCH),
+    ("CReLU (free A, B) - multi ReLU", ("mlp", "multi"), ("mlp", "crelu"), PAPER_BATCH),
+    ("multi ReLU MLP - softmax regression", ("linear", "linear"), ("mlp", "multi"), PAPER_BATCH),
+    ("central 784-87-10 - central 784-251-87-10", ("mlp", "central"), ("mlp1", "central"), PAPER_BATCH),
+)
+
+
+def _side_by_side_markdown(runs, summaries):
+    """The study's paired differences, one row per question, the data sets side by side."""
+    rows = [[what] + [_side_by_side_cell(runs, summaries, before, after, batch, dataset)
+                      for dataset in DATASETS] for what, before, after, batch in SIDE_BY_SIDE]
+    return ["## MNIST and MNIST-1D side by side", "",
+            "Test accuracy after - before, paired by seed (mean and 95% interval), each neuron at its best "
+            "init and rate; the claims test these with Holm's correction where a claim spans several.", "",
+            markdown.table(["question"] + [DATA_NAMES[dataset] for dataset in DATASETS], rows), ""]
+
+
+def _side_by_side_cell(runs, summaries, before, after, batch, dataset):
+    pair = [best_of(summaries, architecture, kind, batch, dataset) for architecture, kind in (before, after)]
+    if None in pair:
+        return markdown.DASH
+    pairs = paired_accuracies(runs, pair[0]["cell"], pair[1]["cell"])
+    return _difference(stats.paired_test(*pairs, margin=0.0))
 
 
 def _approximations_markdown(runs, summaries):

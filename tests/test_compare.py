@@ -239,3 +239,13 @@ def test_the_approximations_go_one_step_at_a_time_from_the_papers_neuron_to_the_
     assert "| Heaviside + thresholds -> ReLU + thresholds | ReLU for the step |" in text
     assert "(smallest possible 0.25) | 3 |" in text
     assert "approximations one at a time: MNIST-1D" not in text
+
+
+def test_the_data_sets_stand_side_by_side_one_paired_difference_per_question():
+    runs = ladder_runs() + ladder_runs("mnist1d")[:4]  # MNIST-1D: the paper's neuron alone
+    text = compare.summary_markdown(runs)
+    steps = compare.approximations(runs, [compare.cell_summary(runs, one) for one in compare.all_cells(runs)],
+                                   "mnist")
+    row = "| a bias added to the paper's neuron | %s | – |" % compare._difference(steps[0]["test"])
+    assert "## MNIST and MNIST-1D side by side" in text and row in text and "+0.0107 (" in row
+    assert "| multi ReLU - central, MLP batch 32 | – | – |" in text  # no central cell: nothing to pair
