@@ -21,7 +21,7 @@ import numpy as np
 
 from mtneuron import blog
 from mtneuron.blog import IMAGE_SHAPE, NUM_CLASSES
-from mtneuron.files import atomic_path
+from mtneuron.run.files import atomic_path
 
 DATA_ENV = "MTNEURON_DATA"
 CACHE_ENV = "MTNEURON_CACHE"

@@ -2,7 +2,7 @@
 
 import sys
 
-from mtneuron.cli import benchmark
+from mtneuron.cli.commands import benchmark
 
 if __name__ == "__main__":
     sys.exit(benchmark())

@@ -2,7 +2,7 @@
 
 import sys
 
-from mtneuron.cli import claims_study
+from mtneuron.cli.commands import claims_study
 
 if __name__ == "__main__":
     sys.exit(claims_study())

@@ -2,7 +2,7 @@
 
 import sys
 
-from mtneuron.cli import compare
+from mtneuron.cli.commands import compare
 
 if __name__ == "__main__":
     sys.exit(compare())

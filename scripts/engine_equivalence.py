@@ -2,7 +2,7 @@
 
 import sys
 
-from mtneuron.cli import engine_equivalence
+from mtneuron.cli.commands import engine_equivalence
 
 if __name__ == "__main__":
     sys.exit(engine_equivalence())

@@ -2,7 +2,7 @@
 
 import sys
 
-from mtneuron.cli import part2
+from mtneuron.cli.commands import part2
 
 if __name__ == "__main__":
     sys.exit(part2())

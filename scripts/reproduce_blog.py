@@ -2,7 +2,7 @@
 
 import sys
 
-from mtneuron.cli import reproduce_blog
+from mtneuron.cli.commands import reproduce_blog
 
 if __name__ == "__main__":
     sys.exit(reproduce_blog())

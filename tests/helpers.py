@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from mtneuron.data import DataSet, Datasets, one_hot_encode
-from mtneuron.records import RunSpec
+from mtneuron.run.records import RunSpec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "reproduce_blog.py")
@@ -56,7 +56,7 @@ def fake_record(model, learning_rate, seed, accuracy, loss=1.0, gap=0.01, measur
                 measure=True):
     """A complete run record with flat curves, made without training (for report and claims tests);
     ``measure=False`` as the blog sweep makes it."""
-    from mtneuron.records import SCHEMA_VERSION
+    from mtneuron.run.records import SCHEMA_VERSION
 
     spec = RunSpec(model=model, learning_rate=learning_rate, seed=seed, engine="fast", measure=measure)
     return {

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from mtneuron import agreement
+from mtneuron.studies import agreement
 from tests.helpers import ROOT, synthetic_datasets
 
 

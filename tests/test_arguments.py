@@ -4,7 +4,7 @@ import argparse
 
 import pytest
 
-from mtneuron import arguments
+from mtneuron.cli import arguments
 
 
 @pytest.mark.parametrize("text, seeds", [("1-5", [1, 2, 3, 4, 5]), ("3", [3]), ("1,4,7", [1, 4, 7]),

@@ -2,7 +2,8 @@
 
 import pytest
 
-from mtneuron import benchmark, blog
+from mtneuron import blog
+from mtneuron.studies import benchmark
 from tests.helpers import fake_record
 
 ENGINES = ("faithful", "fast")

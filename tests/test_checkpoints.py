@@ -12,11 +12,12 @@ import time
 import numpy as np
 import pytest
 
-from mtneuron import checkpoints, xla
+from mtneuron import xla
 from mtneuron.data import DataSet
-from mtneuron.records import RunContext, RunSpec
+from mtneuron.run.records import RunContext, RunSpec
 from mtneuron.tf1 import tf
-from mtneuron.training import train
+from mtneuron.train import checkpoints
+from mtneuron.train.training import train
 from tests.helpers import ROOT, SCRIPT, run_script, synthetic, synthetic_datasets
 
 NUMBERS = ("losses", "accuracies", "measurements", "accuracy", "train_accuracy", "steps", "diverged")

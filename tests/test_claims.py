@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from mtneuron import claims, records, report
-from mtneuron import verdicts as verdicts_
+from mtneuron.run import records
+from mtneuron.studies import claims, report
+from mtneuron.studies import verdicts as verdicts_
 from tests.helpers import fake_record
 
 RATES = (0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1)
@@ -134,7 +135,7 @@ def test_claims_command_runs_the_study_and_writes_the_verdicts(quick_claims):
 
 @pytest.mark.slow  # drives the command line
 def test_claims_command_fails_in_one_line_on_an_empty_directory(tmp_path, capsys):
-    from mtneuron.cli import claims_study
+    from mtneuron.cli.commands import claims_study
 
     assert claims_study(["--report-only", "--out", str(tmp_path), "--report", str(tmp_path / "c.md")]) == 2
     error = capsys.readouterr().err

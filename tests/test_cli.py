@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from mtneuron import arguments, cli, xla
+from mtneuron import xla
+from mtneuron.cli import arguments
+from mtneuron.cli import commands as cli
 from tests.helpers import ROOT, fake_record
 
 needs_xla = pytest.mark.skipif(not xla.available(), reason="this TensorFlow build has no XLA")
@@ -212,7 +214,7 @@ def test_benchmark_prints_ratios_and_layouts(tmp_path, mnist_dir):
 
 
 def test_benchmark_with_another_interpreter_puts_both_tensorflows_against_the_peer(tmp_path, monkeypatch):
-    from mtneuron import benchmark
+    from mtneuron.studies import benchmark
     from tests.test_benchmark import measurements
 
     calls = []
@@ -240,7 +242,7 @@ def test_benchmark_with_another_interpreter_puts_both_tensorflows_against_the_pe
 
 
 def test_benchmark_measures_the_networks_under_both_interpreters(tmp_path, monkeypatch):
-    from mtneuron import network_benchmark
+    from mtneuron.studies import network_benchmark
     from tests.test_network_benchmark import made_up
 
     calls = []

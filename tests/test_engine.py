@@ -7,11 +7,12 @@ import sys
 import numpy as np
 import pytest
 
-from mtneuron import engine, xla
+from mtneuron import xla
 from mtneuron.data import DataSet
-from mtneuron.records import RunSpec
+from mtneuron.run.records import RunSpec
 from mtneuron.tf1 import tf
-from mtneuron.training import FaithfulTrainer
+from mtneuron.train import engine
+from mtneuron.train.training import FaithfulTrainer
 from tests.helpers import ROOT, synthetic, synthetic_datasets
 
 MODELS = ["multi", "central"]
@@ -122,7 +123,7 @@ def test_chunked_indices_follow_the_order_of_single_batches():
 
 @pytest.mark.slow
 def test_importing_the_trainers_changes_no_process_wide_setting():
-    code = "import os, mtneuron.training; print(os.environ.get('XLA_FLAGS'))"
+    code = "import os, mtneuron.train.training; print(os.environ.get('XLA_FLAGS'))"
     env = {key: value for key, value in os.environ.items() if key != "XLA_FLAGS"}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
                             timeout=300)

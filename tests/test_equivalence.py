@@ -1,12 +1,11 @@
-"""Tests for mtneuron.equivalence: pairing runs, curve agreement, the comparison and its report."""
+"""Tests for mtneuron.studies.equivalence: pairing runs, curve agreement, the comparison and its report."""
 
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from mtneuron import equivalence, markdown, stats
+from mtneuron.run import markdown, stats
+from mtneuron.studies import equivalence
 
 SEEDS = (1, 2, 3, 4, 5)
 MODELS = ("multi", "central")
@@ -142,13 +141,6 @@ def test_write_report_is_the_whole_report_with_one_p_value_format(tmp_path):
 def test_no_runs_to_compare_is_refused():
     with pytest.raises(ValueError, match="no runs"):
         equivalence.engine_equivalence([], [])
-
-
-@pytest.mark.slow
-def test_equivalence_does_not_import_tensorflow():
-    code = "import sys, mtneuron.equivalence; print('tensorflow' in sys.modules)"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert output.strip() == "False"
 
 
 def test_cells_where_both_engines_collapse_are_left_out_and_the_precision_is_stated():

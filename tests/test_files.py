@@ -1,11 +1,11 @@
-"""mtneuron.files: a result file is complete or absent, never half-written."""
+"""mtneuron.run.files: a result file is complete or absent, never half-written."""
 
 import os
 
 import numpy as np
 import pytest
 
-from mtneuron import files
+from mtneuron.run import files
 
 
 def test_write_text_replaces_the_file_and_leaves_no_temporary(tmp_path):

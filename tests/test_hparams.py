@@ -1,4 +1,4 @@
-"""Tests for mtneuron.hparams: a run's HParams session, read back from its event files."""
+"""Tests for mtneuron.run.hparams: a run's HParams session, read back from its event files."""
 
 import glob
 import os
@@ -6,7 +6,7 @@ import sys
 
 from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 
-from mtneuron import hparams, records
+from mtneuron.run import hparams, records
 from mtneuron.tf1 import tf
 
 

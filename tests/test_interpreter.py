@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from mtneuron import interpreter, records
-from mtneuron.records import RecordError
+from mtneuron.run import interpreter, records
+from mtneuron.run.records import RecordError
 
 
 def test_a_call_under_an_interpreter_returns_the_functions_result():

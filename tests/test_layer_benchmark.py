@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mtneuron import layer_benchmark
+from mtneuron.studies import layer_benchmark
 from mtneuron.tf1 import tf
 
 

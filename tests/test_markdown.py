@@ -1,8 +1,8 @@
-"""mtneuron.markdown: tables, numbers, p-values and the provenance of runs."""
+"""mtneuron.run.markdown: tables, numbers, p-values and the provenance of runs."""
 
 import math
 
-from mtneuron import markdown
+from mtneuron.run import markdown
 
 
 def test_table_has_a_header_a_rule_and_a_row_per_row():

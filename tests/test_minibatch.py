@@ -1,4 +1,4 @@
-"""Tests for mtneuron.minibatch: the networks, the derived init, the training loop."""
+"""Tests for mtneuron.train.minibatch: the networks, the derived init, the training loop."""
 
 import os
 import sys
@@ -6,10 +6,11 @@ import sys
 import numpy as np
 import pytest
 
-from mtneuron import minibatch, records
 from mtneuron.data import DataSet, Datasets
-from mtneuron.records import RunContext
+from mtneuron.run import records
+from mtneuron.run.records import RunContext
 from mtneuron.tf1 import tf
+from mtneuron.train import minibatch
 from tests.helpers import synthetic
 
 QUIET = RunContext(threads=1, progress=False)

@@ -3,7 +3,7 @@ floor and target on made-up measurements."""
 
 import pytest
 
-from mtneuron import network_benchmark
+from mtneuron.studies import network_benchmark
 
 
 @pytest.mark.slow

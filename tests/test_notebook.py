@@ -6,7 +6,7 @@ import nbclient
 import nbformat
 import pytest
 
-from mtneuron import claims
+from mtneuron.studies import claims
 from tests.helpers import ROOT
 
 

@@ -1,17 +1,16 @@
-"""Tests for mtneuron.part2: specs, networks, training, the linearity check, the report, the command."""
+"""Tests for mtneuron.studies.part2: specs, networks, training, the linearity check, report, command."""
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from mtneuron import part2, records
 from mtneuron.data import Datasets
-from mtneuron.records import RunContext
+from mtneuron.run import records
+from mtneuron.run.records import RunContext
+from mtneuron.studies import part2
 from tests.helpers import ROOT, run_script, synthetic
 
 QUIET = RunContext(threads=1, progress=False)
@@ -75,13 +74,6 @@ def test_report_has_the_linearity_check_when_it_was_measured():
 def test_one_batch_size_titles_its_points_once():
     title = part2.curves_figure([fake_run("mlp", "multi", "scaled", 128)])._suptitle.get_text()
     assert title.endswith("(means over every 1,024 training examples)")
-
-
-@pytest.mark.slow
-def test_part2_imports_no_tensorflow():
-    code = "import sys, mtneuron.part2; print('tensorflow' in sys.modules)"
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert output.strip() == "False"
 
 
 @pytest.mark.slow

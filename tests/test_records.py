@@ -1,4 +1,4 @@
-"""mtneuron.records: specs and their file names, JSON records on disk, and the run queries."""
+"""mtneuron.run.records: specs and their file names, JSON records on disk, and the run queries."""
 
 import json
 import math
@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 import pytest
 
-from mtneuron import blog, records
-from mtneuron.records import RunSpec
+from mtneuron import blog
+from mtneuron.run import records
+from mtneuron.run.records import RunSpec
 from tests.helpers import fake_record
 
 

@@ -1,4 +1,4 @@
-"""mtneuron.report on records made without training: tables, readings, references and figures."""
+"""mtneuron.studies.report on records made without training: tables, readings, references and figures."""
 
 import os
 
@@ -7,7 +7,9 @@ import pytest
 from matplotlib.container import BarContainer
 from matplotlib.image import imread
 
-from mtneuron import blog, files, records, report
+from mtneuron import blog
+from mtneuron.run import files, records
+from mtneuron.studies import report
 from tests.helpers import fake_record
 
 # Test accuracies of one seed's blog sweep: close to the blog's, except central at 0.0005 (+0.05)

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from mtneuron import hparams, xla
+from mtneuron import xla
+from mtneuron.run import hparams
 from tests.helpers import QUICK_ARGS, ROOT, SCRIPT, run_script
 
 BLOCK_TENSORFLOW = (

@@ -6,10 +6,12 @@ import os
 import numpy as np
 import pytest
 
-from mtneuron import engine, records, training, xla
-from mtneuron.records import RunContext, RunSpec
+from mtneuron import xla
+from mtneuron.run import records
+from mtneuron.run.records import RunContext, RunSpec
 from mtneuron.tf1 import tf
-from mtneuron.training import make_trainer, train
+from mtneuron.train import engine, training
+from mtneuron.train.training import make_trainer, train
 from tests.helpers import synthetic_datasets as datasets
 
 SPEC = RunSpec(model="multi", learning_rate=0.001, n_epochs=2, n_examples=60, average_every=20,

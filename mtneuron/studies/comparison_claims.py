@@ -7,10 +7,12 @@ batch-1 records of the blog's setup, ``comparison`` the comparison study's recor
 several cells, Holm's correction runs over them. Imports no TensorFlow.
 """
 
-from mtneuron import blog, compare, stats, verdicts
-from mtneuron.compare import DATA_NAMES, NETWORKS, PAPER_BATCH
-from mtneuron.markdown import p_value, wilcoxon
-from mtneuron.records import cell, format_rate
+from mtneuron import blog
+from mtneuron.run import stats
+from mtneuron.run.markdown import p_value, wilcoxon
+from mtneuron.run.records import cell, format_rate
+from mtneuron.studies import compare, verdicts
+from mtneuron.studies.compare import DATA_NAMES, NETWORKS, PAPER_BATCH
 
 OWN, COMPARISON = "claims", "comparison"  # where a claim's figure is: the claims study's or the comparison's
 FROZEN_FIGURE = "weights_frozen.png"  # the claims study's figure of the weights that never moved

@@ -9,9 +9,10 @@ least any per-synapse step pays, which needs a forward pass and a backward one.
 
 import numpy as np
 
-from mtneuron import blog, minibatch
-from mtneuron.benchmark import in_processes, timings
-from mtneuron.markdown import table
+from mtneuron import blog
+from mtneuron.run.markdown import table
+from mtneuron.studies.benchmark import in_processes, timings
+from mtneuron.train import minibatch
 
 NETWORK_BATCHES = (32, 128)
 NETWORKS = (("mlp", "central"), ("mlp", "multi"), ("mlp", "relu_thresholds"), ("mlp", "heaviside"),
@@ -31,7 +32,7 @@ def measure_network(architecture, kind, batch, data_dir=None, repeats=10):
     """Seconds of one training step (the fastest of ``repeats``, after two warm-up steps)."""
     from mtneuron import xla
     from mtneuron.tf1 import tf
-    from mtneuron.training import session_config
+    from mtneuron.train.training import session_config
 
     config = session_config(1)
     xla.available(config)  # the first session sizes the thread pools: one thread, as in a sweep
@@ -51,7 +52,7 @@ def measure_floor(batch, data_dir=None, repeats=10):
     of both hidden layers, forward only, the images and a random second layer's input fed."""
     from mtneuron import synapses, xla
     from mtneuron.tf1 import tf
-    from mtneuron.training import session_config
+    from mtneuron.train.training import session_config
 
     config = session_config(1)
     xla.available(config)
@@ -76,7 +77,7 @@ def network_measurements(batches=NETWORK_BATCHES, data_dir=None, repeats=10):
     """Every network at every batch size and the floor at each, each case in a fresh process; JSON-ready,
     so another TensorFlow's interpreter can measure and hand them back (``interpreter.call_under``)."""
     minibatch.prefer_onednn()  # as the studies train them, before TensorFlow loads; processes inherit it
-    from mtneuron.training import environment
+    from mtneuron.train.training import environment
     steps = [in_processes(1, measure_network, architecture, kind, batch, data_dir, repeats)[0]
              for batch in batches for architecture, kind in NETWORKS]
     floors = [in_processes(1, measure_floor, batch, data_dir, repeats)[0] for batch in batches]

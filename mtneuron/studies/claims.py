@@ -11,14 +11,16 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtneuron import blog, comparison_claims, records, report, stats
+from mtneuron import blog
 from mtneuron.blog import COLORS, LABELS
-from mtneuron.comparison_claims import COMPARISON, FROZEN_FIGURE, OWN
-from mtneuron.files import save_figure, write_text
-from mtneuron.markdown import bullets, provenance, table
-from mtneuron.records import cell, curve, curve_band, format_rate, learning_rates, models, seed_counts
-from mtneuron.report import FAILED
-from mtneuron.verdicts import (
+from mtneuron.run import records, stats
+from mtneuron.run.files import save_figure, write_text
+from mtneuron.run.markdown import bullets, provenance, table
+from mtneuron.run.records import cell, curve, curve_band, format_rate, learning_rates, models, seed_counts
+from mtneuron.studies import comparison_claims, report
+from mtneuron.studies.comparison_claims import COMPARISON, FROZEN_FIGURE, OWN
+from mtneuron.studies.report import FAILED
+from mtneuron.studies.verdicts import (
     CONFIRMED,
     CONTRADICTED,
     MIXED,

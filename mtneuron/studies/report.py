@@ -5,11 +5,12 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtneuron import blog, records, stats
+from mtneuron import blog
 from mtneuron.blog import COLORS, LABELS
-from mtneuron.files import save_figure, write_text
-from mtneuron.markdown import DASH, bullets, number, provenance, sweep_seconds, table
-from mtneuron.records import cell, curve_band, format_rate, learning_rates, models, same_run, seed_counts
+from mtneuron.run import records, stats
+from mtneuron.run.files import save_figure, write_text
+from mtneuron.run.markdown import DASH, bullets, number, provenance, sweep_seconds, table
+from mtneuron.run.records import cell, curve_band, format_rate, learning_rates, models, same_run, seed_counts
 
 AGREEMENT = 0.02  # test accuracies this close to the blog's count as agreeing
 FAILED = 0.5  # a run below this test accuracy failed to train (chance is 0.1)

@@ -5,8 +5,8 @@ from the construction of the neuron is not a statistical finding, and is confirm
 the measurement that checks it. Imports no TensorFlow.
 """
 
-from mtneuron import stats
-from mtneuron.markdown import p_value, wilcoxon
+from mtneuron.run import stats
+from mtneuron.run.markdown import p_value, wilcoxon
 
 SUPPORTED, NOT_SUPPORTED, MIXED = "supported", "not supported", "mixed"
 CONFIRMED = "holds by construction, confirmed"

@@ -17,7 +17,7 @@ import zipfile
 
 import numpy as np
 
-from mtneuron.files import atomic_path, write_text
+from mtneuron.run.files import atomic_path, write_text
 from mtneuron.tf1 import tf
 
 STATE = "state.json"

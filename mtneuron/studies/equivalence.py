@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from mtneuron import files, markdown, stats
-from mtneuron.report import FAILED
-from mtneuron.stats import ALPHA
+from mtneuron.run import files, markdown, stats
+from mtneuron.run.stats import ALPHA
+from mtneuron.studies.report import FAILED
 
 ACCURACY_MARGIN = 0.01
 LOG_LOSS_MARGIN = 0.05

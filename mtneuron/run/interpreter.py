@@ -10,7 +10,7 @@ import os
 import subprocess
 import tempfile
 
-from mtneuron.records import RecordError
+from mtneuron.run.records import RecordError
 
 CALL = ("import importlib, json, sys; "
         "function = getattr(importlib.import_module(sys.argv[1]), sys.argv[2]); "

@@ -18,8 +18,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from mtneuron import blog, files, markdown, records, stats
-from mtneuron.minibatch import MinibatchSpec
+from mtneuron import blog
+from mtneuron.run import files, markdown, records, stats
+from mtneuron.train.minibatch import MinibatchSpec
 
 RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01)
 SEARCH_SEED = 0  # the learning-rate search's own seed: never a final seed
@@ -372,7 +373,7 @@ def init_check(calibration, images, seed=SEEDS[0]):
     """Mean and variance of every hidden layer's outputs at initialisation on ``images``, for each
     per-synapse neuron and init of the study; ``derived`` layers are set on the ``calibration`` images
     (``minibatch.derive_init``), which it promises to centre with unit variance (ReLU)."""
-    from mtneuron import minibatch
+    from mtneuron.train import minibatch
 
     networks = [("mlp", "multi", init) for init in ("scaled", "derived", "positive")]
     networks += [("cnn", "multi", "derived")] + [("mlp", kind, "derived") for kind in PAPER_NEURONS]
@@ -385,8 +386,8 @@ def init_check(calibration, images, seed=SEEDS[0]):
 
 def _layer_statistics(model, calibration, images):
     """``{"mean", "variance"}`` of each hidden output of ``model`` over ``images`` and units."""
-    from mtneuron import minibatch
     from mtneuron.tf1 import tf
+    from mtneuron.train import minibatch
 
     with tf.Session(graph=model.graph) as session:
         session.run(model.init)
@@ -399,7 +400,8 @@ def _layer_statistics(model, calibration, images):
 def write_init_check(data_dir, out_dir, count=1000):
     """Run ``init_check`` on ``count`` training images after the calibration images, into
     ``init_check.json``; return its path."""
-    from mtneuron import data, minibatch
+    from mtneuron import data
+    from mtneuron.train import minibatch
 
     path = os.path.join(out_dir, INIT_CHECK)
     images = data.read_data_sets(data_dir).train.images

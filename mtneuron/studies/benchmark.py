@@ -15,8 +15,8 @@ import time
 import numpy as np
 
 from mtneuron import blog
-from mtneuron.markdown import DASH, sweep_seconds, table
-from mtneuron.records import RunSpec
+from mtneuron.run.markdown import DASH, sweep_seconds, table
+from mtneuron.run.records import RunSpec
 
 CHUNK = blog.AVERAGE_EVERY  # steps per timed chunk: one point of the curves
 BLOG_RUNS = [(model, rate) for rate in blog.LEARNING_RATES for model in blog.MODELS]
@@ -25,7 +25,7 @@ BLOG_STEPS = blog.EPOCHS * blog.TRAIN_EXAMPLES
 
 def measure(engine, model, data_dir=None, threads=1, repeats=5):
     """Examples/s of training and seconds of one evaluation of the blog's test examples."""
-    from mtneuron import training
+    from mtneuron.train import training
 
     datasets = _datasets(data_dir)
     spec = RunSpec(model=model, learning_rate=blog.LEARNING_RATE, engine=engine, measure=False)  # as swept
@@ -55,7 +55,7 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
     """
     from mtneuron.models import build_graph
     from mtneuron.tf1 import tf
-    from mtneuron.training import session_config
+    from mtneuron.train.training import session_config
 
     shapes = [parameter.shape for parameter in build_graph(model).parameters]
     graph = tf.Graph()
@@ -74,8 +74,8 @@ def measure_adam_alone(model="multi", threads=1, repeats=5):
 def _adam_alone_update(shapes):
     """An op that runs ``CHUNK`` XLA-compiled Adam updates of new variables of ``shapes`` and their
     moments, carried out of place as the fast engine's loop carries them."""
-    from mtneuron import engine
     from mtneuron.tf1 import tf
+    from mtneuron.train import engine
 
     count = len(shapes)
     state = [tf.Variable(tf.random_normal(shape), use_resource=True) for shape in shapes]
@@ -148,7 +148,7 @@ def engine_measurements(engines=blog.ENGINES, models=blog.MODELS, data_dir=None,
     """Every engine and model measured three ways (one thread, all cores, one run per core) and the
     Adam update alone, with this interpreter's versions: JSON-ready, so another TensorFlow's
     interpreter can measure and hand them back (``interpreter.call_under``)."""
-    from mtneuron.training import environment
+    from mtneuron.train.training import environment
 
     cores, started = os.cpu_count() or 1, time.time()
     measure_in_processes(engines[0], models[0], data_dir, cores, 1, repeats)  # warm-up, not reported

@@ -12,8 +12,9 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from mtneuron import blog, data, files, markdown, records
-from mtneuron.minibatch import CONVOLUTION_FILTERS, MinibatchSpec
+from mtneuron import blog, data
+from mtneuron.run import files, markdown, records
+from mtneuron.train.minibatch import CONVOLUTION_FILTERS, MinibatchSpec
 
 ARCHITECTURES = ("mlp", "cnn")
 INITS = ("blog", "scaled")

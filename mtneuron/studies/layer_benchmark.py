@@ -13,8 +13,8 @@ import multiprocessing
 import numpy as np
 
 from mtneuron import blog
-from mtneuron.benchmark import timings
-from mtneuron.markdown import DASH, table
+from mtneuron.run.markdown import DASH, table
+from mtneuron.studies.benchmark import timings
 
 LAYER_BATCHES = (1, 32, 128, 1024)
 DENSE_VARIANTS = ("dense", "identity", "non-negative", "per-synapse", "per-synapse chunked",
@@ -69,7 +69,7 @@ def measure_layer(variant, batch, repeats=20):
     import resource
 
     from mtneuron.tf1 import tf
-    from mtneuron.training import session_config
+    from mtneuron.train.training import session_config
 
     case = _layer_case(variant, batch)
     with tf.Session(graph=case.graph, config=session_config(1)) as session:

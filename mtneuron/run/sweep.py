@@ -16,8 +16,9 @@ import time
 
 from tqdm import tqdm
 
-from mtneuron import blog, hparams, records
-from mtneuron.records import RecordError, RunContext, RunSpec
+from mtneuron import blog
+from mtneuron.run import hparams, records
+from mtneuron.run.records import RecordError, RunContext, RunSpec
 
 CHECKPOINTS = "checkpoints"  # OUT/checkpoints/<run>/: the epoch checkpoints of unfinished runs
 

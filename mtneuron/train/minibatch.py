@@ -14,8 +14,9 @@ import sys
 import time
 import typing
 
-from mtneuron import blog, data, records
+from mtneuron import blog, data
 from mtneuron.data import DataSet
+from mtneuron.run import records
 
 ARCHITECTURES = ("mlp", "mlp1", "cnn", "linear")  # mlp1: one hidden layer of 87 units, a control
 HIDDEN_SIZES = {"mlp": blog.HIDDEN_SIZES, "mlp1": blog.HIDDEN_SIZES[1:]}
@@ -306,7 +307,7 @@ def train(spec, datasets, context):
     """
     from mtneuron import xla
     from mtneuron.tf1 import tf
-    from mtneuron.training import Curves, complete_record, session_config
+    from mtneuron.train.training import Curves, complete_record, session_config
 
     started = time.time()
     xla.available(session_config(context.threads))  # before any session: its pools are the run's

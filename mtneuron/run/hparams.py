@@ -11,7 +11,7 @@ import glob
 import math
 import os
 
-from mtneuron import records
+from mtneuron.run import records
 
 HPARAMS = ("model", "architecture", "kind", "init", "batch_size", "learning_rate", "seed", "engine",
            "n_epochs", "n_examples")

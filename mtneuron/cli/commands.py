@@ -17,25 +17,16 @@ import threading
 import time
 import traceback
 
-from mtneuron import (
-    agreement,
-    arguments,
-    blog,
-    claims,
-    data,
-    files,
-    hparams,
-    interpreter,
-    minibatch,
-    records,
-    report,
-    sweep,
-)
-from mtneuron import compare as compare_study
-from mtneuron import part2 as part2_study
+from mtneuron import blog, data
+from mtneuron.cli import arguments
 from mtneuron.data import DataError
-from mtneuron.records import RecordError
-from mtneuron.sweep import RunError
+from mtneuron.run import files, hparams, interpreter, records, sweep
+from mtneuron.run.records import RecordError
+from mtneuron.run.sweep import RunError
+from mtneuron.studies import agreement, claims, report
+from mtneuron.studies import compare as compare_study
+from mtneuron.studies import part2 as part2_study
+from mtneuron.train import minibatch
 
 USAGE_ERRORS = (DataError, RecordError, ImportError)  # exit code 2: input that cannot be used
 RUN_ERRORS = (RunError, OSError)  # exit code 1: a run or a write that failed
@@ -175,7 +166,7 @@ def _blog_specs(options, seeds, engine, learning_rates=None):
 
 def train_blog_run(spec, datasets, context):
     """``training.train``, imported where it runs: the sweep's parent process needs no TensorFlow."""
-    from mtneuron import training
+    from mtneuron.train import training
 
     return training.train(spec, datasets, context)
 
@@ -273,7 +264,7 @@ def engine_equivalence_parser():
 
 def engine_equivalence(argv=None):
     """Entry point of ``engine_equivalence.py``; returns the exit code."""
-    from mtneuron import equivalence
+    from mtneuron.studies import equivalence
 
     def sweeps(options):
         return [Sweep(os.path.join(options.out, engine), _blog_specs(options, options.seeds, engine),
@@ -443,8 +434,8 @@ SWEEPS = ("results", "results/faithful", "results/tf1.15", "results/tf1.15/faith
 
 def _measure(options, argv):
     """The benchmark's Markdown, printed and written to --out."""
-    from mtneuron import benchmark as bench
-    from mtneuron import layer_benchmark, network_benchmark
+    from mtneuron.studies import benchmark as bench
+    from mtneuron.studies import layer_benchmark, network_benchmark
 
     text, started = "", time.time()
     if "engines" in options.parts:

@@ -12,9 +12,9 @@ import platform
 import numpy as np
 
 from mtneuron import blog
-from mtneuron.files import write_npz
-from mtneuron.interpreter import call_under
-from mtneuron.records import format_rate
+from mtneuron.run.files import write_npz
+from mtneuron.run.interpreter import call_under
+from mtneuron.run.records import format_rate
 
 STEPS = (1, 10, blog.AVERAGE_EVERY)  # the last: one point of the curves
 
@@ -49,8 +49,8 @@ def snapshot_under(python, path, data_dir, seed, models):
 def _model_snapshot(model, datasets, learning_rate, seed, steps):
     """``(name, array)`` pairs of one model, in dataflow order (see ``quantities``)."""
     from mtneuron.data import DataSet
-    from mtneuron.records import RunSpec
-    from mtneuron.training import FaithfulTrainer, session_config
+    from mtneuron.run.records import RunSpec
+    from mtneuron.train.training import FaithfulTrainer, session_config
 
     spec = RunSpec(model=model, learning_rate=learning_rate, seed=seed, engine="faithful")
     trainer = FaithfulTrainer(spec, datasets, session_config(1))

@@ -12,10 +12,11 @@ import numpy as np
 from tqdm.auto import tqdm
 
 import mtneuron
-from mtneuron import engine, xla
-from mtneuron.checkpoints import Checkpoints
-from mtneuron.records import SCHEMA_VERSION, RunContext
+from mtneuron import xla
+from mtneuron.run.records import SCHEMA_VERSION, RunContext
 from mtneuron.tf1 import tf
+from mtneuron.train import engine
+from mtneuron.train.checkpoints import Checkpoints
 
 
 def session_config(threads=None):

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from mtneuron import blog
-from mtneuron.files import write_text
+from mtneuron.run.files import write_text
 
 SCHEMA_VERSION = 1
 BLOG_KEYS = ("n_examples", "n_epochs", "learning_rate", "losses", "accuracies", "accuracy")

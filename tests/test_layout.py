@@ -1,0 +1,36 @@
+"""The layout's one rule that code can break unseen: the packages that run, report and parse (``run``,
+``studies``, ``cli``) and the data layer import neither TensorFlow nor Ray, so reports, notebooks and
+``--help`` work without them."""
+
+import pkgutil
+import subprocess
+import sys
+
+import mtneuron
+from tests.helpers import ROOT
+
+FREE = ("run", "studies", "cli")  # whole packages
+ALSO_FREE = ("mtneuron", "mtneuron.blog", "mtneuron.data", "mtneuron.data1d")
+
+
+def free_modules():
+    """Every module of the TensorFlow-free packages, found on disk (a new module is checked too)."""
+    names = list(ALSO_FREE)
+    for package in FREE:
+        names.append("mtneuron." + package)
+        path = [mtneuron.__path__[0] + "/" + package]
+        names += ["mtneuron.%s.%s" % (package, info.name) for info in pkgutil.iter_modules(path)]
+    return names
+
+
+def test_the_layout_has_the_folders_by_role():
+    assert len(free_modules()) > 20 and "mtneuron.studies.compare" in free_modules()
+
+
+def test_the_tensorflow_free_packages_import_neither_tensorflow_nor_ray():
+    code = ("import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+            "print(sorted(name for name in ('ray', 'tensorflow', 'keras') if name in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code] + free_modules(), capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
