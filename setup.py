@@ -32,15 +32,7 @@ setup(
         "mnist1d": [MNIST1D],
         "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff", MNIST1D],
     },
-    entry_points={"console_scripts": [
-        "mtneuron-reproduce-blog=mtneuron.cli.commands:reproduce_blog",
-        "mtneuron-claims=mtneuron.cli.commands:claims_study",
-        "mtneuron-engine-equivalence=mtneuron.cli.commands:engine_equivalence",
-        "mtneuron-benchmark=mtneuron.cli.commands:benchmark",
-        "mtneuron-part2=mtneuron.cli.commands:part2",
-        "mtneuron-compare=mtneuron.cli.commands:compare",
-        "mtneuron-tf-agreement=mtneuron.cli.commands:tf_agreement",
-    ]},
+    entry_points={"console_scripts": ["mtneuron=mtneuron.cli.main:main"]},
     classifiers=["Programming Language :: Python :: 3",
                  "Topic :: Scientific/Engineering :: Artificial Intelligence"],
 )

@@ -1,8 +1,14 @@
-"""Re-run the blog's experiment; see ``python scripts/reproduce_blog.py --help``."""
+"""Re-run the blog's experiment: the same as ``mtneuron reproduce``; see ``--help``."""
 
 import sys
 
-from mtneuron.cli.commands import reproduce_blog
+try:
+    from mtneuron.cli.commands import reproduce_blog
+except ModuleNotFoundError as error:  # a clone without the package installed
+    if error.name != "mtneuron":
+        raise
+    sys.exit('reproduce_blog.py: error: mtneuron is not installed: run pip install -e ".[cpu]" in the '
+             "clone first (see README.md)")
 
 if __name__ == "__main__":
     sys.exit(reproduce_blog())

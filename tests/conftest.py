@@ -11,8 +11,6 @@ import pytest
 
 from mtneuron import data
 from tests.helpers import (
-    CLAIMS_SCRIPT,
-    COMPARE_SCRIPT,
     QUICK_ARGS,
     QUICK_CLAIMS_ARGS,
     QUICK_COMPARE_ARGS,
@@ -107,7 +105,7 @@ def quick_claims(mnist_dir, tmp_path_factory):
     """``(runs directory, claims.md)`` of a quick claims study (3 seeds at 2 rates, 1 seed at 0.1)."""
     out = tmp_path_factory.mktemp("quick_claims")
     paths = ["--out", str(out / "claims"), "--report", str(out / "claims.md")]
-    result = run_script(QUICK_CLAIMS_ARGS + paths, mnist_dir, CLAIMS_SCRIPT)
+    result = run_script(QUICK_CLAIMS_ARGS + paths, mnist_dir, "claims")
     assert result.returncode == 0, result.stderr
     return str(out / "claims"), str(out / "claims.md")
 
@@ -116,6 +114,6 @@ def quick_claims(mnist_dir, tmp_path_factory):
 def quick_compare(mnist_dir, tmp_path_factory):
     """The directory of a quick comparison study (MLP, softmax regression and batch 1; 2 rates, 2 seeds)."""
     out = str(tmp_path_factory.mktemp("quick_compare") / "compare")
-    result = run_script(QUICK_COMPARE_ARGS + ["--out", out], mnist_dir, COMPARE_SCRIPT)
+    result = run_script(QUICK_COMPARE_ARGS + ["--out", out], mnist_dir, "compare")
     assert result.returncode == 0, result.stderr
     return out

@@ -12,11 +12,10 @@ from mtneuron.run.records import RunSpec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "reproduce_blog.py")
-CLAIMS_SCRIPT = os.path.join(ROOT, "scripts", "claims.py")
+MTNEURON = [sys.executable, "-m", "mtneuron"]  # the one command line, as an installed user runs it
 QUICK_CLAIMS_ARGS = ["--learning-rates", "0.001", "0.01", "--seeds", "1-3", "--grid-rates", "0.001", "0.1",
                      "--grid-seeds", "1", "--epochs", "1", "--examples-per-epoch", "220", "--test-examples",
                      "100", "--no-progress"]
-COMPARE_SCRIPT = os.path.join(ROOT, "scripts", "compare.py")
 QUICK_COMPARE_ARGS = ["--groups", "mlp", "linear", "--batch-sizes", "32", "--learning-rates", "0.001", "0.01",
                       "--seeds", "1-2", "--mnist-max-epochs", "2", "--mnist-patience", "1",
                       "--mnist1d-max-epochs", "2", "--mnist1d-patience", "1", "--examples-per-epoch", "256",
@@ -25,14 +24,15 @@ QUICK_ARGS = ["--learning-rates", "0.001", "0.01", "--epochs", "2", "--examples-
               "--test-examples", "100", "--no-progress"]
 
 
-def run_script(args, data_dir, script=SCRIPT):
-    """Run ``script`` (scripts/reproduce_blog.py) with ``args`` and MNIST from ``data_dir`` (None: unset)."""
+def run_script(args, data_dir, command=None):
+    """Run ``mtneuron <command>`` (scripts/reproduce_blog.py when None) with ``args`` and MNIST from
+    ``data_dir`` (None: unset)."""
     env = dict(os.environ)
     env.pop("MTNEURON_DATA", None)
     if data_dir is not None:
         env["MTNEURON_DATA"] = data_dir
-    return subprocess.run([sys.executable, script] + args, capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=900)
+    program = [sys.executable, SCRIPT] if command is None else MTNEURON + [command]
+    return subprocess.run(program + args, capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
 
 
 def synthetic(n=60, seed=0, poison=False):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mtneuron.studies import agreement
-from tests.helpers import ROOT, synthetic_datasets
+from tests.helpers import MTNEURON, ROOT, synthetic_datasets
 
 
 def test_difference_counts_units_in_the_last_place():
@@ -64,7 +64,7 @@ def test_the_first_difference_names_where_the_two_part(snapshot, quantity, cause
 @pytest.mark.slow
 def test_the_command_compares_two_interpreters_and_writes_both_reports(mnist_dir, tmp_path):
     out = str(tmp_path / "agreement.md")
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "tf_agreement.py"), "--python",
+    result = subprocess.run(MTNEURON + ["agreement", "--python",
                              sys.executable, "--models", "central", "--data-dir", mnist_dir, "--out", out],
                             capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 0, result.stderr
@@ -76,7 +76,7 @@ def test_the_command_compares_two_interpreters_and_writes_both_reports(mnist_dir
 
 @pytest.mark.slow
 def test_an_interpreter_without_mtneuron_is_a_one_line_error(mnist_dir, tmp_path):
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "tf_agreement.py"), "--python",
+    result = subprocess.run(MTNEURON + ["agreement", "--python",
                              "/bin/false", "--data-dir", mnist_dir, "--out", str(tmp_path / "a.md")],
                             capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr  # a usage error

@@ -129,7 +129,7 @@ def test_claims_command_runs_the_study_and_writes_the_verdicts(quick_claims):
     assert all(run["measurements"] and "train_test_gap" in run for run in runs)
     with open(report_path) as stream:
         text = stream.read()
-    assert text.count("**Verdict: ") == 6 and "14 runs" in text and "python scripts/claims.py" in text
+    assert text.count("**Verdict: ") == 6 and "14 runs" in text and "python -m mtneuron claims" in text
     assert imread(os.path.join(out, claims.GRID_FIGURE)).shape[:2] == pytest.approx((450, 1100), abs=1)
 
 

@@ -11,7 +11,7 @@ import pytest
 from mtneuron import xla
 from mtneuron.cli import arguments
 from mtneuron.cli import commands as cli
-from tests.helpers import ROOT, fake_record
+from tests.helpers import MTNEURON, ROOT, fake_record
 
 needs_xla = pytest.mark.skipif(not xla.available(), reason="this TensorFlow build has no XLA")
 
@@ -172,17 +172,17 @@ def test_the_committed_results_are_the_main_commands_eight_complete_runs():
     assert todo == [] and len(done) == 8
 
 
-def run(script, args, mnist_dir):
+def run(command, args, mnist_dir):
     env = dict(os.environ, MTNEURON_DATA=mnist_dir)
-    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", script)] + args,
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
+    return subprocess.run(MTNEURON + [command] + args, capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=900)
 
 
 @pytest.mark.slow
 @needs_xla
 def test_short_horizon_engine_equivalence(tmp_path, mnist_dir):
     report = str(tmp_path / "equivalence.md")
-    result = run("engine_equivalence.py", [
+    result = run("equivalence", [
         "--seeds", "1-5", "--learning-rates", "0.001", "--epochs", "1",
         "--examples-per-epoch", "50", "--test-examples", "500", "--collapsed-below", "0.05", "--no-progress",
         "--out", str(tmp_path / "runs"), "--report", report], mnist_dir)
@@ -202,7 +202,7 @@ def test_short_horizon_engine_equivalence(tmp_path, mnist_dir):
 @pytest.mark.slow
 def test_benchmark_prints_ratios_and_layouts(tmp_path, mnist_dir):
     out = str(tmp_path / "benchmarks.md")
-    result = run("benchmark.py", ["--engines", "faithful", "exact", "--models", "central",
+    result = run("benchmark", ["--engines", "faithful", "exact", "--models", "central",
                                   "--repeats", "1", "--parts", "engines", "--out", out], mnist_dir)
     assert result.returncode == 0, result.stderr
     with open(out) as stream:
@@ -210,7 +210,7 @@ def test_benchmark_prints_ratios_and_layouts(tmp_path, mnist_dir):
     assert text.strip() == result.stdout.strip()
     assert "| faithful | central |" in text and "1.00x" in text
     assert "%d runs x 1 thread" % (os.cpu_count() or 1) in text
-    assert "`python scripts/benchmark.py --engines faithful exact" in text
+    assert "`python -m mtneuron benchmark --engines faithful exact" in text
 
 
 def test_benchmark_with_another_interpreter_puts_both_tensorflows_against_the_peer(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from matplotlib.image import imread
 from mtneuron.run import records, stats
 from mtneuron.studies import compare
 from mtneuron.studies.compare import Cell
-from tests.helpers import COMPARE_SCRIPT, QUICK_COMPARE_ARGS, run_script
+from tests.helpers import QUICK_COMPARE_ARGS, run_script
 from tests.test_hparams import plugin_data, read_events
 
 MLP_MULTI = Cell("mlp", "multi", "derived", 32, 30, 5)
@@ -201,7 +201,7 @@ def test_compare_command_on_a_quick_configuration(quick_compare, mnist_dir):
     sessions = [hparams_of(os.path.join(out, "tensorboard", name[:-len(".json")])) for name in names]
     assert {session["kind"].string_value for session in sessions} == {"central", "multi", "linear"}
     assert {session["batch_size"].number_value for session in sessions} == {32}
-    rerun = run_script(QUICK_COMPARE_ARGS + ["--groups", "linear", "--out", out], mnist_dir, COMPARE_SCRIPT)
+    rerun = run_script(QUICK_COMPARE_ARGS + ["--groups", "linear", "--out", out], mnist_dir, "compare")
     assert rerun.returncode == 0 and "training" not in rerun.stdout, rerun.stdout
 
 

@@ -11,7 +11,7 @@ from mtneuron.data import Datasets
 from mtneuron.run import records
 from mtneuron.run.records import RunContext
 from mtneuron.studies import part2
-from tests.helpers import ROOT, run_script, synthetic
+from tests.helpers import run_script, synthetic
 
 QUIET = RunContext(threads=1, progress=False)
 
@@ -82,7 +82,7 @@ def test_part2_command_on_a_quick_configuration(tmp_path, mnist_dir, monkeypatch
     out = str(tmp_path / "part2")
     result = run_script(["--architectures", "mlp", "cnn", "--batch-sizes", "32", "--inits", "scaled",
                          "--epochs", "1", "--examples-per-epoch", "640", "--no-progress", "--out", out],
-                        mnist_dir, os.path.join(ROOT, "scripts", "part2.py"))
+                        mnist_dir, "part2")
     assert result.returncode == 0, result.stderr
     names = sorted(name for name in os.listdir(out) if name.startswith("run_"))
     assert names == ["run_cnn_central_scaled_b32.json", "run_cnn_multi_scaled_b32.json",

@@ -9,12 +9,20 @@ import re
 from mtneuron import blog, data
 
 
+class DefaultsOnce(argparse.ArgumentDefaultsHelpFormatter):
+    """Help that gives an option's default once: not where its help states it, nor when there is none."""
+
+    def _get_help_string(self, action):
+        if "default" in (action.help or "") or action.default in (None, False, argparse.SUPPRESS):
+            return action.help
+        return super()._get_help_string(action)
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line (and exit code 2)."""
 
     def __init__(self, prog, description):
-        super().__init__(prog=prog, description=description,
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(prog=prog, description=description, formatter_class=DefaultsOnce)
 
     def error(self, message):
         self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))

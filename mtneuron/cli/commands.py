@@ -42,7 +42,7 @@ def _study(script, parser, argv, sweeps, write):
     which returns the lines to print. Returns the exit code."""
     def study(options, argv):
         for planned in ([] if options.report_only else sweeps(options)):
-            _train(planned, options, script, argv)
+            _train(planned, options)
         return _earlier_sessions(options.out) + write(options)
 
     return _command_line(script, parser, argv, study)
@@ -66,6 +66,7 @@ def _command_line(script, parser, argv, action):
     """Parse ``argv`` (the process's arguments when None) and run ``action(options, argv)``, guarded."""
     argv = sys.argv[1:] if argv is None else argv
     options = parser.parse_args(argv)
+    options.command = _command(script, argv)  # what the records and reports say was run
     return _guarded(script, lambda: action(options, argv))
 
 
@@ -110,7 +111,7 @@ def _fail(script, error, code):
     return code
 
 
-def _train(planned, options, script, argv):
+def _train(planned, options):
     """Train the specs of ``planned`` not yet complete in its directory, in worker processes or Ray tasks."""
     todo, done = (list(planned.specs), []) if options.force else sweep.plan(planned.specs, planned.out_dir)
     if done:
@@ -127,7 +128,7 @@ def _train(planned, options, script, argv):
     sweep.run_sweep(todo, planned.out_dir, planned.train, data_dir=options.data_dir, jobs=jobs,
                     threads=threads, progress=not options.no_progress, backend=options.backend,
                     address=options.address,
-                    extra={"command": _command(script, argv), "jobs": jobs, "backend": options.backend})
+                    extra={"command": options.command, "jobs": jobs, "backend": options.backend})
     print("trained %d run(s) in %.1f min" % (len(todo), (time.time() - started) / 60))
 
 
@@ -150,8 +151,11 @@ def _tracked(directory, names):
     return listed.returncode == 0 and len(listed.stdout.split()) == len(names)
 
 
-def _command(script, argv):
-    return " ".join(shlex.quote(word) for word in ["python", "scripts/" + script] + list(argv))
+def _command(prog, argv):
+    """The command line as run: ``python scripts/reproduce_blog.py ...`` from the script, else
+    ``mtneuron compare ...`` (or ``python -m mtneuron compare ...``)."""
+    words = ["python", "scripts/" + prog] if prog.endswith(".py") else prog.split()
+    return " ".join(shlex.quote(word) for word in words + list(argv))
 
 
 def _blog_specs(options, seeds, engine, learning_rates=None):
@@ -174,8 +178,8 @@ def train_blog_run(spec, datasets, context):
 # ---- the commands
 
 
-def reproduce_blog_parser():
-    parser = arguments.Parser("reproduce_blog.py", (
+def reproduce_blog_parser(prog="reproduce_blog.py"):
+    parser = arguments.Parser(prog, (
         "Re-run the blog's experiment: central- vs multi-threshold networks (784-251-87-10, batch size 1, "
         "Adam) at several learning rates. Writes run_{model}_{rate}.json per run, Figures 2 and 3 and "
         "summary.md into --out. Runs already complete with the same settings are skipped, so a killed "
@@ -194,18 +198,18 @@ def reproduce_blog_parser():
     return parser
 
 
-def reproduce_blog(argv=None):
+def reproduce_blog(argv=None, prog="reproduce_blog.py"):
     """Entry point of ``reproduce_blog.py``; returns the exit code."""
     def write(options):
         references = options.reference or report.default_references(options.out)
         return ["wrote " + ", ".join(report.write_report(options.out, references))]
 
-    return _study("reproduce_blog.py", reproduce_blog_parser(), argv, lambda options: [
+    return _study(prog, reproduce_blog_parser(prog), argv, lambda options: [
         Sweep(options.out, _blog_specs(options, options.seeds, options.engine), train_blog_run)], write)
 
 
-def claims_parser():
-    parser = arguments.Parser("claims.py", (
+def claims_parser(prog="claims.py"):
+    parser = arguments.Parser(prog, (
         "Test the blog's six claims: both models at the blog's learning rates over --seeds and over a wide "
         "learning-rate grid over --grid-seeds, with per-step sparsity and gradient measurements. Writes the "
         "runs, Figures 2 and 3 (blog rates), the measurement and learning-rate figures into --out and the "
@@ -226,7 +230,7 @@ def claims_parser():
     return parser
 
 
-def claims_study(argv=None):
+def claims_study(argv=None, prog="claims.py"):
     """Entry point of ``claims.py``; returns the exit code."""
     def sweeps(options):
         specs = (_blog_specs(options, options.seeds, options.engine)
@@ -236,11 +240,11 @@ def claims_study(argv=None):
     def write(options):
         return ["wrote " + ", ".join(claims.write_claims(options.out, options.report, options.comparison))]
 
-    return _study("claims.py", claims_parser(), argv, sweeps, write)
+    return _study(prog, claims_parser(prog), argv, sweeps, write)
 
 
-def engine_equivalence_parser():
-    parser = arguments.Parser("engine_equivalence.py", (
+def engine_equivalence_parser(prog="engine_equivalence.py"):
+    parser = arguments.Parser(prog, (
         "Train the same runs with two engines over several seeds and test whether their test accuracies and "
         "curves are statistically indistinguishable (paired t-test, Wilcoxon signed-rank, TOST equivalence). "
         "Runs go to --out/<engine>/, the report to --report."))
@@ -262,7 +266,7 @@ def engine_equivalence_parser():
     return parser
 
 
-def engine_equivalence(argv=None):
+def engine_equivalence(argv=None, prog="engine_equivalence.py"):
     """Entry point of ``engine_equivalence.py``; returns the exit code."""
     from mtneuron.studies import equivalence
 
@@ -281,11 +285,11 @@ def engine_equivalence(argv=None):
             raise RecordError(str(error)) from None
         return ["%s: %s" % (options.report, result["verdict"])]
 
-    return _study("engine_equivalence.py", engine_equivalence_parser(), argv, sweeps, write)
+    return _study(prog, engine_equivalence_parser(prog), argv, sweeps, write)
 
 
-def part2_parser():
-    parser = arguments.Parser("part2.py", (
+def part2_parser(prog="part2.py"):
+    parser = arguments.Parser(prog, (
         "Part II the blog promised: minibatch training of MLPs and CNNs with multi- or central-threshold "
         "layers, at several batch sizes, with the blog's N(0, 1) init and a scaled (He/Glorot) init. Writes "
         "run_*.json, learning_curves.png and summary.md into --out; complete runs with the same settings are "
@@ -307,7 +311,7 @@ def part2_parser():
     return parser
 
 
-def part2(argv=None):
+def part2(argv=None, prog="part2.py"):
     """Entry point of ``part2.py``; returns the exit code."""
     study = part2_study
 
@@ -322,12 +326,12 @@ def part2(argv=None):
             study.write_linearity_check(options.data_dir, options.out, options.seed)
         return ["wrote " + ", ".join(study.write_report(options.out))]
 
-    return _study("part2.py", part2_parser(), argv, sweeps, write)
+    return _study(prog, part2_parser(prog), argv, sweeps, write)
 
 
-def compare_parser():
+def compare_parser(prog="compare.py"):
     study = compare_study
-    parser = arguments.Parser("compare.py", (
+    parser = arguments.Parser(prog, (
         "Is the multi-threshold neuron any good? Every cell (data set, network, hidden neuron, init, batch "
         "size) picks its learning rate on the validation set from a log grid (one run per rate, on the "
         "search's own seed), then trains it with every final seed and scores the test set; every run stops "
@@ -370,7 +374,7 @@ def _final_seeds(text):
     return chosen
 
 
-def compare(argv=None):
+def compare(argv=None, prog="compare.py"):
     """Entry point of ``compare.py``; returns the exit code."""
     study = compare_study
 
@@ -389,14 +393,14 @@ def compare(argv=None):
             study.write_init_check(options.data_dir, options.out)
         return ["wrote " + ", ".join(study.write_report(options.out))]
 
-    return _study("compare.py", compare_parser(), argv, sweeps, write)
+    return _study(prog, compare_parser(prog), argv, sweeps, write)
 
 
 BENCHMARK_PARTS = ("engines", "layers", "networks")
 
 
-def benchmark_parser():
-    parser = arguments.Parser("benchmark.py", (
+def benchmark_parser(prog="benchmark.py"):
+    parser = arguments.Parser(prog, (
         "Measure examples/s of the training engines side by side in one run, one thread vs all cores vs "
         "parallel runs, and project the full sweep's time; and the batched layers against dense layers. "
         "Prints Markdown and writes it to --out."))
@@ -424,9 +428,9 @@ def benchmark_parser():
     return parser
 
 
-def benchmark(argv=None):
+def benchmark(argv=None, prog="benchmark.py"):
     """Entry point of ``benchmark.py``; returns the exit code."""
-    return _command_line("benchmark.py", benchmark_parser(), argv, _measure)
+    return _command_line(prog, benchmark_parser(prog), argv, _measure)
 
 
 SWEEPS = ("results", "results/faithful", "results/tf1.15", "results/tf1.15/faithful")  # the committed sweeps
@@ -448,7 +452,7 @@ def _measure(options, argv):
         text += _under_each(options, network_benchmark.network_measurements, network_benchmark.network_report,
                             batches=options.network_batches, data_dir=options.data_dir)
     text = "# Benchmarks\n\nCommand: `%s`\n\nWall time: %.1f min.\n\n%s" % (
-        _command("benchmark.py", argv), (time.time() - started) / 60, text)
+        options.command, (time.time() - started) / 60, text)
     files.write_text(options.out, text)
     return [text]
 
@@ -476,8 +480,8 @@ def _engines_text(bench, options):
     return text + "\n".join("\n" + bench.engine_report(measured) for measured in measurements)
 
 
-def tf_agreement_parser():
-    parser = arguments.Parser("tf_agreement.py", (
+def tf_agreement_parser(prog="tf_agreement.py"):
+    parser = arguments.Parser(prog, (
         "Compare the faithful loop on two TensorFlows from the same seed, bit for bit: data order, initial "
         "weights, the first example's forward pass and gradients, and the parameters after 1, 10 and 1,100 "
         "steps. Takes a snapshot under this interpreter and under --python (e.g. a Python 3.7 venv with "
@@ -491,9 +495,9 @@ def tf_agreement_parser():
     return parser
 
 
-def tf_agreement(argv=None):
+def tf_agreement(argv=None, prog="tf_agreement.py"):
     """Entry point of ``tf_agreement.py``; returns the exit code."""
-    return _command_line("tf_agreement.py", tf_agreement_parser(), argv, _compare_tensorflows)
+    return _command_line(prog, tf_agreement_parser(prog), argv, _compare_tensorflows)
 
 
 def _compare_tensorflows(options, argv):
@@ -505,7 +509,7 @@ def _compare_tensorflows(options, argv):
                                               options.data_dir, options.seed, options.models)
                      for index, python in enumerate((options.python, sys.executable))]
     result = agreement.compare(*snapshots)  # the other interpreter's TensorFlow is the reference
-    command, wall_time = _command("tf_agreement.py", argv), time.time() - started
+    command, wall_time = options.command, time.time() - started
     files.write_text(options.out, agreement.markdown(result, command, wall_time))
     records.write_json(os.path.splitext(options.out)[0] + ".json",
                        dict(result, command=command, wall_time_s=wall_time))

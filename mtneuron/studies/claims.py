@@ -467,8 +467,8 @@ def claims_markdown(runs, figures=".", comparison=None, comparison_figures="."):
              table(["claim", "verdict"], [["%s: %s" % (claim_id, text), "**%s**" % result[0]]
                                           for claim_id, text, result, _ in results])]
     if not comparison:
-        lines += ["", "C7-C11 need the comparison study's records: `python scripts/compare.py`, then "
-                  "`python scripts/claims.py --report-only --comparison results/compare`."]
+        lines += ["", "C7-C11 need the comparison study's records: `mtneuron compare`, then "
+                  "`mtneuron claims --report-only --comparison results/compare`."]
     for claim_id, text, (verdict, rule, findings), shown in results:
         lines += ["", "## %s: %s" % (claim_id, text), "", "**Verdict: %s.** Rule: %s." % (verdict, rule), ""]
         lines += bullets(findings)
