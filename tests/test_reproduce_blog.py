@@ -112,7 +112,9 @@ def test_help_lists_every_option():
 def test_help_and_records_work_without_tensorflow_and_layers_say_how_to_install():
     code = BLOCK_TENSORFLOW + (
         "sys.argv = ['reproduce_blog.py', '--help']\n"
-        "from mtneuron import cli, records, report\n"
+        "from mtneuron.cli import commands as cli\n"
+        "from mtneuron.run import records\n"
+        "from mtneuron.studies import report\n"
         "try:\n"
         "    cli.reproduce_blog(['--help'])\n"
         "except SystemExit as done:\n"
@@ -170,8 +172,8 @@ def test_report_only_gives_runs_made_before_hparams_sessions_theirs(quick_result
         writer = tf.summary.FileWriter(hparams.run_directory(out, name), graph=None)
         writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="loss", simple_value=1.0)]), 0)
         writer.close()
-    code = BLOCK_TENSORFLOW + "from mtneuron import cli\nsys.exit(cli.reproduce_blog(['--report-only', " \
-                              "'--out', %r]))\n" % out
+    code = BLOCK_TENSORFLOW + "from mtneuron.cli.main import main\nsys.exit(main(['reproduce', " \
+                              "'--report-only', '--out', %r]))\n" % out
     without = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert without.returncode == 0, without.stderr  # the report needs no TensorFlow; the sessions wait
     assert "HParams sessions not checked (mtneuron needs TensorFlow: pip install" in without.stdout

@@ -8,6 +8,7 @@ TensorFlow are imported when a run is written, never at import.
 """
 
 import glob
+import importlib.util
 import math
 import os
 
@@ -32,12 +33,12 @@ def run_metrics(record):
 
 
 def available():
-    """Whether TensorBoard's HParams plugin can be imported (TensorFlow builds may come without it)."""
+    """Whether TensorBoard is installed (TensorFlow builds may come without it); found, not imported, as
+    importing its HParams plugin needs TensorFlow too."""
     try:
-        import tensorboard.plugins.hparams.summary  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("tensorboard") is not None
+    except ImportError:  # a finder that refuses it
         return False
-    return True
 
 
 def write_run(directory, record):
