@@ -35,6 +35,6 @@ def test_comparison_notebook_executes(quick_results, monkeypatch):
 def test_claims_notebook_executes(quick_claims, quick_compare, monkeypatch):
     monkeypatch.setenv("MTNEURON_COMPARISON_RESULTS", quick_compare)
     images, text = execute("claims.ipynb", "MTNEURON_CLAIMS_RESULTS", quick_claims[0], monkeypatch)
-    # Figures 3 and 2, the grid, the measurements, the frozen weights, C7-C9
+    # Figures 3 and 2, the grid, the measurements, the frozen weights, C7-C11
     assert len(images) == 3 + len(claims.FAMILIES) + 1 + 2
-    assert "Read **14 runs**" in text and text.count("**Verdict: ") == 9 and "### C9:" in text
+    assert "Read **14 runs**" in text and text.count("**Verdict: ") == 11 and "### C11:" in text
