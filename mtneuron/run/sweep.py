@@ -5,7 +5,6 @@ MNIST once, builds one graph per run and writes its record atomically, so a kill
 loses only the runs that were in flight, and re-running it redoes only those.
 """
 
-import concurrent.futures
 import itertools
 import multiprocessing
 import os
@@ -18,6 +17,7 @@ from tqdm import tqdm
 
 from mtneuron import blog
 from mtneuron.run import hparams, records
+from mtneuron.run.pool import SPAWN, spawn_pool
 from mtneuron.run.records import RecordError, RunContext, RunSpec
 
 CHECKPOINTS = "checkpoints"  # OUT/checkpoints/<run>/: the epoch checkpoints of unfinished runs
@@ -118,11 +118,8 @@ def run_sweep(specs, out_dir, train, data_dir=None, jobs=1, threads=None, progre
 
 def _run_in_processes(arguments, jobs):
     """``_run_one`` per argument tuple in ``jobs`` spawned worker processes."""
-    context = multiprocessing.get_context("spawn")
-    slots = context.Value("i", 0)
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                                  initializer=_init_worker,
-                                                  initargs=(slots, os.getpid(), context.RLock()))
+    slots = SPAWN.Value("i", 0)
+    pool = spawn_pool(jobs, _init_worker, (slots, os.getpid(), SPAWN.RLock()))
     with pool:
         futures = [pool.submit(_run_one, *argument) for argument in arguments]
         try:

@@ -7,8 +7,6 @@ Every measurement runs in fresh processes; the parallel one runs the same thing 
 many processes as there are cores at once, which is how a sweep uses the machine.
 """
 
-import concurrent.futures
-import multiprocessing
 import os
 import time
 
@@ -16,6 +14,7 @@ import numpy as np
 
 from mtneuron import blog
 from mtneuron.run.markdown import DASH, sweep_seconds, table
+from mtneuron.run.pool import in_processes
 from mtneuron.run.records import RunSpec
 
 CHUNK = blog.AVERAGE_EVERY  # steps per timed chunk: one point of the curves
@@ -127,14 +126,6 @@ def measure_in_processes(engine, model, data_dir=None, processes=1, threads=1, r
     cost) or the thread pools of an earlier one.
     """
     return in_processes(processes, measure, engine, model, data_dir, threads, repeats)
-
-
-def in_processes(processes, function, *args):
-    """``function(*args)`` in each of ``processes`` fresh processes at once; their results."""
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
-        futures = [pool.submit(function, *args) for _ in range(processes)]
-        return [future.result() for future in futures]
 
 
 def projected_sweep_minutes(rates, jobs):

@@ -7,13 +7,12 @@ resident set size during the passes minus the one before them.
 """
 
 import collections
-import concurrent.futures
-import multiprocessing
 
 import numpy as np
 
 from mtneuron import blog
 from mtneuron.run.markdown import DASH, table
+from mtneuron.run.pool import spawn_pool
 from mtneuron.studies.benchmark import timings
 
 LAYER_BATCHES = (1, 32, 128, 1024)
@@ -136,12 +135,11 @@ def layer_target_lines(results):
 
 def layer_report(batches=LAYER_BATCHES, conv_batches=(32, 128), repeats=20):
     """Markdown: forward+backward time and extra memory of each layer variant, ratios to the dense layer."""
-    context = multiprocessing.get_context("spawn")
     cases = [(variant, batch) for batch in batches for variant in DENSE_VARIANTS]
     cases += [(variant, batch) for batch in conv_batches for variant in CONV_VARIANTS]
     results = {}
     for variant, batch in cases:  # one fresh process each: a clean peak-memory reading
-        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        with spawn_pool(1) as pool:
             results[variant, batch] = pool.submit(measure_layer, variant, batch, repeats).result()
     rows = []
     for variant, batch in cases:

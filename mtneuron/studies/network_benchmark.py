@@ -11,7 +11,8 @@ import numpy as np
 
 from mtneuron import blog
 from mtneuron.run.markdown import table
-from mtneuron.studies.benchmark import in_processes, timings
+from mtneuron.run.pool import in_processes
+from mtneuron.studies.benchmark import timings
 from mtneuron.train import minibatch
 
 NETWORK_BATCHES = (32, 128)
