@@ -242,3 +242,16 @@ def test_the_data_sets_stand_side_by_side_one_paired_difference_per_question():
     row = "| a bias added to the paper's neuron | %s | – |" % compare._difference(steps[0]["test"])
     assert "## MNIST and MNIST-1D side by side" in text and row in text and "+0.0107 (" in row
     assert "| multi ReLU - central, MLP batch 32 | – | – |" in text  # no central cell: nothing to pair
+
+
+def test_records_of_a_kind_the_design_no_longer_has_are_reported_last():
+    earlier = Cell("mlp", "sigmoid", "derived", 128, 30, 5)  # the earlier design's sigmoid relative
+    runs = ladder_runs() + [fake_run(earlier, 0.001, SEARCH, 0.92), fake_run(earlier, 0.001, 1, 0.92)]
+    assert compare.all_cells(runs)[-1] == earlier
+    assert "| MNIST | MLP | sigmoid + thresholds | derived | 128 |" in compare.summary_markdown(runs)
+
+
+def test_records_of_the_earlier_design_are_refused_in_one_line(tmp_path):
+    write_runs(str(tmp_path), [fake_run(MLP_MULTI, 0.001, 1, 0.97)])  # searched with a final seed
+    with pytest.raises(records.RecordError, match="no search runs \\(seed 0\\) in .*: records of an earlier"):
+        compare.write_report(str(tmp_path))

@@ -282,11 +282,16 @@ def _mean_of(runs, key):
 
 
 def all_cells(runs):
-    """Every cell the records hold, in the report's order."""
+    """Every cell the records hold, in the report's order (kinds no longer in the design, as records of an
+    earlier one may hold, last)."""
     networks, kinds = tuple(NETWORKS), blog.MODELS + ("crelu",) + PAPER_NEURONS + ("linear",)
     return sorted({cell_of(run) for run in runs}, key=lambda cell: (
         DATASETS.index(cell.dataset), networks.index(cell.architecture), cell.batch_size, cell.centred,
-        kinds.index(cell.kind), cell.init))
+        _place(kinds, cell.kind), cell.kind, cell.init))
+
+
+def _place(order, value):
+    return order.index(value) if value in order else len(order)
 
 
 def best_of(summaries, architecture, kind, batch_size, dataset="mnist"):
@@ -416,6 +421,10 @@ def write_init_check(data_dir, out_dir, count=1000):
 def write_report(out_dir):
     """Write ``summary.md`` and the two figures of the records in ``out_dir``; returns their paths."""
     runs = records.load_records(out_dir)
+    if not any(run["seed"] == SEARCH_SEED for run in runs):
+        raise records.RecordError("no search runs (seed %d) in %s: records of an earlier design of the "
+                                  "comparison, which searched with a final seed; re-run mtneuron compare "
+                                  "into a new --out" % (SEARCH_SEED, out_dir))
     check = records.read_json(os.path.join(out_dir, INIT_CHECK))
     paths = [os.path.join(out_dir, name) for name in (RATE_FIGURE, TEST_FIGURE, SUMMARY)]
     files.save_figure(rate_figure(runs), paths[0])
@@ -684,7 +693,7 @@ def rate_figure(runs):
     for axis in axes[::columns]:
         axis.set_ylabel("error (1 - accuracy)")
     figure.legend(handles=_legend_handles(runs), loc="lower center", ncol=5, fontsize=8, frameon=False)
-    figure.suptitle("Learning-rate search: validation error of the first seed (lines), the chosen rate "
+    figure.suptitle("Learning-rate search: validation error of the search's seed (lines), the chosen rate "
                     "(circled), every seed's test error there (x)")
     figure.tight_layout(rect=(0, 0.6 / (3.6 * rows + 1.2), 1, 0.95))
     return figure
