@@ -14,7 +14,8 @@ def spawn_pool(processes, initializer=None, initargs=()):
 
 
 def in_processes(processes, function, *args):
-    """``function(*args)`` in each of ``processes`` fresh processes at once; their results."""
+    """``function(*args)`` ``processes`` times at once in as many fresh worker processes (a call that
+    ends before another worker has started may leave its worker to run the next); their results."""
     with spawn_pool(processes) as pool:
         futures = [pool.submit(function, *args) for _ in range(processes)]
         return [future.result() for future in futures]
