@@ -33,3 +33,10 @@ def release(version=tf.version.VERSION):
 
 
 __all__ = ["tf", "INSTALL_HINT", "ONEDNN_CHOSEN", "release"]
+
+
+def session_config(threads=None):
+    """A session config using ``threads`` threads per op pool (TensorFlow decides when None)."""
+    if not threads:
+        return tf.ConfigProto()
+    return tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)

@@ -7,8 +7,8 @@ import threading
 
 import numpy as np
 
+from mtneuron.blog_runs import RunSpec
 from mtneuron.data import DataSet, Datasets, one_hot_encode
-from mtneuron.run.records import RunSpec
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "scripts", "reproduce_blog.py")

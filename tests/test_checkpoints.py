@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from mtneuron import xla
+from mtneuron.blog_runs import RunSpec
 from mtneuron.data import DataSet
-from mtneuron.run.records import RunContext, RunSpec
+from mtneuron.run.records import RunContext
 from mtneuron.tf1 import tf
 from mtneuron.train import checkpoints
 from mtneuron.train.training import train

@@ -6,9 +6,14 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
+from mtneuron import blog_runs
 from mtneuron.run import records
-from mtneuron.studies import claims, report
-from mtneuron.studies import verdicts as verdicts_
+from mtneuron.studies.claims import blog_claims, measurements
+from mtneuron.studies.claims import figures as cfig
+from mtneuron.studies.claims import report as claims_report
+from mtneuron.studies.claims import verdicts as verdicts_
+from mtneuron.studies.reproduction import figures as blog_figures
+from mtneuron.studies.reproduction import report
 from tests.helpers import fake_record
 
 RATES = (0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1)
@@ -38,7 +43,7 @@ def blog_like(seeds=range(1, 6), multi_collapse=0.05, multi_low=0.1):
 
 
 def verdicts(runs):
-    return {claim_id: test(runs)[0] for claim_id, _, test, _ in claims.CLAIMS}
+    return {claim_id: test(runs)[0] for claim_id, _, test, _ in blog_claims.CLAIMS}
 
 
 def test_the_blogs_story_supports_every_claim_and_confirms_the_construction():
@@ -52,7 +57,7 @@ def test_a_best_rate_shifted_without_a_wider_basin_is_only_mixed_robustness():
     for run in runs:  # multi: good only from 0.005 on, as central only below it
         if run["model"] == "multi" and run["learning_rate"] < 0.005:
             run["accuracy"] = 0.5
-    verdict, _, lines = claims.claim_robust(runs)
+    verdict, _, lines = blog_claims.claim_robust(runs)
     assert verdict == verdicts_.MIXED
     basin = "its basin (rates within 0.02 of the best): 0.0001 to 0.001 (3 rates of the grid, a factor of 10)"
     assert basin in lines[2]
@@ -64,15 +69,15 @@ def test_a_small_gap_with_a_lower_training_accuracy_is_underfitting():
     for run in runs:
         if run["model"] == "multi":
             run["train_accuracy"] = 0.8 + run["seed"] / 1000
-    verdict, rule, lines = claims.claim_overfitting(runs)
+    verdict, rule, lines = blog_claims.claim_overfitting(runs)
     assert verdict == verdicts_.MIXED and "*underfits*" in rule
     assert len(lines) == 2 and all(": underfits: gap" in line for line in lines)  # both train below 0.005
 
 
 def test_shift_question_distinguishes_collapse_degradation_and_robustness():
-    assert claims.claim_shift(blog_like(multi_collapse=1.0))[0] == verdicts_.NOT_SUPPORTED
-    assert claims.claim_shift(blog_like(multi_low=0.7))[0] == verdicts_.MIXED
-    verdict, _, lines = claims.claim_shift(blog_like())
+    assert blog_claims.claim_shift(blog_like(multi_collapse=1.0))[0] == verdicts_.NOT_SUPPORTED
+    assert blog_claims.claim_shift(blog_like(multi_low=0.7))[0] == verdicts_.MIXED
+    verdict, _, lines = blog_claims.claim_shift(blog_like())
     assert verdict == verdicts_.SUPPORTED and "a shift by a factor of 10" in lines[-1]
 
 
@@ -92,19 +97,19 @@ def test_write_claims_makes_the_report_and_every_figure(tmp_path):
     out = tmp_path / "claims"
     out.mkdir()
     for run in blog_like(seeds=range(1, 4)):
-        records.write_json(str(out / records.spec_of(run).filename), run)
-    paths = claims.write_claims(str(out), str(tmp_path / "claims.md"))
+        records.write_json(str(out / records.spec_of(run, blog_runs.RunSpec).filename), run)
+    paths = claims_report.write_claims(str(out), str(tmp_path / "claims.md"))
     figures = {os.path.basename(path): imread(path).shape[:2] for path in paths if path.endswith(".png")}
-    expected = {claims.GRID_FIGURE: (450, 1100), claims.figure_name("units_nonzero"): (660, 1440),
-                claims.figure_name("gradient_nonzero"): (940, 1440)}  # a row per layer, a column per rate
+    expected = {cfig.GRID_FIGURE: (450, 1100), cfig.figure_name("units_nonzero"): (660, 1440),
+                cfig.figure_name("gradient_nonzero"): (940, 1440)}  # a row per layer, a column per rate
     for name, size in expected.items():
         assert figures[name] == pytest.approx(size, abs=1)
-    assert set(figures) == {claims.GRID_FIGURE, report.CURVES_FIGURE, report.BARS_FIGURE} | {
-        claims.figure_name(family) for family, _ in claims.FAMILIES}
+    assert set(figures) == {cfig.GRID_FIGURE, blog_figures.CURVES_FIGURE, blog_figures.BARS_FIGURE} | {
+        cfig.figure_name(family) for family, _ in measurements.FAMILIES}
     assert paths[-1] == str(tmp_path / "claims.md") and report.SUMMARY in map(os.path.basename, paths)
     text = (tmp_path / "claims.md").read_text()
     assert text.count("**Verdict: supported.**") == 5 and "**Verdict: %s.**" % verdicts_.CONFIRMED in text
-    assert "`claims/%s`" % claims.GRID_FIGURE in text
+    assert "`claims/%s`" % cfig.GRID_FIGURE in text
     assert "42 runs" in text and "3 seeds per cell" in text
 
 
@@ -112,9 +117,9 @@ def test_write_claims_draws_the_frozen_weights_when_records_have_them(tmp_path):
     out = tmp_path / "claims"
     out.mkdir()
     for run in with_frozen_weights(blog_like(seeds=range(1, 3))):
-        records.write_json(str(out / records.spec_of(run).filename), run)
-    paths = claims.write_claims(str(out), str(tmp_path / "claims.md"))
-    frozen = [path for path in paths if path.endswith(claims.FROZEN_FIGURE)]
+        records.write_json(str(out / records.spec_of(run, blog_runs.RunSpec).filename), run)
+    paths = claims_report.write_claims(str(out), str(tmp_path / "claims.md"))
+    frozen = [path for path in paths if path.endswith(cfig.FROZEN_FIGURE)]
     assert len(frozen) == 1 and imread(frozen[0]).shape[:2] == pytest.approx((420, 1260), abs=1)
     summary = (out / report.SUMMARY).read_text()  # the blog report covers the blog's four rates only
     assert "| 0.01 | Multi-threshold | 0.7730 |" in summary and "| 0.1 |" not in summary
@@ -130,7 +135,7 @@ def test_claims_command_runs_the_study_and_writes_the_verdicts(quick_claims):
     with open(report_path) as stream:
         text = stream.read()
     assert text.count("**Verdict: ") == 6 and "14 runs" in text and "python -m mtneuron claims" in text
-    assert imread(os.path.join(out, claims.GRID_FIGURE)).shape[:2] == pytest.approx((450, 1100), abs=1)
+    assert imread(os.path.join(out, cfig.GRID_FIGURE)).shape[:2] == pytest.approx((450, 1100), abs=1)
 
 
 @pytest.mark.slow  # drives the command line
@@ -150,7 +155,7 @@ def test_c5_reports_the_weights_that_never_moved_and_could_never_move_where_reco
             frozen = 0.5 + run["seed"] / 100
             run["weights_frozen"] = {"W_01": frozen, "W_12": 0.0, "W_23": 0.0}
             run["weights_unchanged"] = {"W_01": frozen + 0.1, "W_12": 0.0, "W_23": 0.0}
-    lines = claims.claim_gradients(runs)[2]
+    lines = blog_claims.claim_gradients(runs)[2]
     context = [line for line in lines if line.startswith("context")]
     assert context == ["context, learning rate 0.001, Multi-threshold: fraction of each weight matrix still "
                        "at its initial value after training W_01 0.6200 ± 0.0100, W_12 0.0000 ± 0.0000, W_23 "

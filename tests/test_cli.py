@@ -9,15 +9,15 @@ import sys
 import pytest
 
 from mtneuron import xla
-from mtneuron.cli import arguments
+from mtneuron.cli import arguments, flow, measure
 from mtneuron.cli import commands as cli
 from tests.helpers import MTNEURON, ROOT, fake_record
 
 needs_xla = pytest.mark.skipif(not xla.available(), reason="this TensorFlow build has no XLA")
 
 COMMANDS = {"reproduce_blog": cli.reproduce_blog, "claims": cli.claims_study,
-            "engine_equivalence": cli.engine_equivalence, "part2": cli.part2, "benchmark": cli.benchmark,
-            "tf_agreement": cli.tf_agreement, "compare": cli.compare}
+            "engine_equivalence": cli.engine_equivalence, "part2": cli.part2, "benchmark": measure.benchmark,
+            "tf_agreement": measure.tf_agreement, "compare": cli.compare}
 
 
 def exit_code(command, argv):
@@ -88,7 +88,7 @@ def test_an_unwritable_output_directory_is_refused(tmp_path, monkeypatch, capsys
     os.mkdir(locked)
     real_access = os.access
     monkeypatch.setattr(arguments.os, "access", lambda path, mode: path != locked and real_access(path, mode))
-    commands = ((cli.reproduce_blog, "--out"), (cli.benchmark, "--out"), (cli.claims_study, "--report"))
+    commands = ((cli.reproduce_blog, "--out"), (measure.benchmark, "--out"), (cli.claims_study, "--report"))
     for command, option in commands:
         assert exit_code(command, [option, os.path.join(locked, "results")]) == 2
         error = capsys.readouterr().err
@@ -168,7 +168,7 @@ def test_the_committed_results_are_the_main_commands_eight_complete_runs():
     if not os.path.exists(os.path.join(results, "run_multi_0.01.json")):
         pytest.skip("no committed results in this checkout")
     options = cli.reproduce_blog_parser().parse_args(["--out", results])
-    todo, done = cli.sweep.plan(cli._blog_specs(options, options.seeds, options.engine), results)
+    todo, done = flow.sweep.plan(flow.blog_specs(options, options.seeds, options.engine), results)
     assert todo == [] and len(done) == 8
 
 
@@ -214,25 +214,25 @@ def test_benchmark_prints_ratios_and_layouts(tmp_path, mnist_dir):
 
 
 def test_benchmark_with_another_interpreter_puts_both_tensorflows_against_the_peer(tmp_path, monkeypatch):
-    from mtneuron.studies import benchmark
-    from tests.test_benchmark import measurements
+    from mtneuron.studies.benchmarks import engines
+    from tests.test_benchmark_engines import measurements
 
     calls = []
 
     def here(**settings):
         return measurements("2.21.0", 2.0)
 
-    monkeypatch.setattr(benchmark, "engine_measurements", here)
-    monkeypatch.setattr(cli.interpreter, "call_under", lambda python, function, **settings: calls.append(
+    monkeypatch.setattr(engines, "engine_measurements", here)
+    monkeypatch.setattr(measure.interpreter, "call_under", lambda python, function, **settings: calls.append(
         (python, function, settings)) or measurements("1.15.5", 1.0))
-    monkeypatch.setattr(cli.data, "mnist_files", lambda data_dir: None)
+    monkeypatch.setattr(measure.data, "mnist_files", lambda data_dir: None)
     out = str(tmp_path / "benchmarks.md")
     argv = ["--parts", "engines", "--python", sys.executable, "--sweeps", str(tmp_path), "--out", out]
     with open(str(tmp_path / "run_multi_0.001.json"), "w") as stream:
         json.dump(dict(fake_record("multi", 0.001, 21, 0.9), tensorflow_version="2.21.0"), stream)
-    assert exit_code(cli.benchmark, argv) == 0
-    assert calls == [(sys.executable, here, {"engines": list(cli.blog.ENGINES),
-                                                              "models": list(cli.blog.MODELS),
+    assert exit_code(measure.benchmark, argv) == 0
+    assert calls == [(sys.executable, here, {"engines": list(measure.blog.ENGINES),
+                                                              "models": list(measure.blog.MODELS),
                                                               "data_dir": None, "repeats": 5})]
     with open(out) as stream:
         text = stream.read()
@@ -242,17 +242,17 @@ def test_benchmark_with_another_interpreter_puts_both_tensorflows_against_the_pe
 
 
 def test_benchmark_measures_the_networks_under_both_interpreters(tmp_path, monkeypatch):
-    from mtneuron.studies import network_benchmark
-    from tests.test_network_benchmark import made_up
+    from mtneuron.studies.benchmarks import networks as network_benchmark
+    from tests.test_benchmark_networks import made_up
 
     calls = []
     monkeypatch.setattr(network_benchmark, "network_measurements", lambda **settings: made_up())
-    monkeypatch.setattr(cli.interpreter, "call_under", lambda python, function, **settings: calls.append(
+    monkeypatch.setattr(measure.interpreter, "call_under", lambda python, function, **settings: calls.append(
         settings) or made_up(version="1.15.5"))
-    monkeypatch.setattr(cli.data, "mnist_files", lambda data_dir: None)
+    monkeypatch.setattr(measure.data, "mnist_files", lambda data_dir: None)
     out = str(tmp_path / "benchmarks.md")
     argv = ["--parts", "networks", "--network-batches", "128", "--python", sys.executable, "--out", out]
-    assert exit_code(cli.benchmark, argv) == 0
+    assert exit_code(measure.benchmark, argv) == 0
     assert calls == [{"batches": [128], "data_dir": None}]
     with open(out) as stream:
         text = stream.read()

@@ -1,11 +1,12 @@
 """The claims that read the comparison study (C7-C11): verdicts, Holm's correction, the construction."""
 
 from mtneuron.run import stats
-from mtneuron.studies import claims, comparison_claims
-from mtneuron.studies import verdicts as verdicts_
-from mtneuron.studies.compare import SEARCH_SEED, Cell
+from mtneuron.studies.claims import comparison_claims
+from mtneuron.studies.claims import report as claims_report
+from mtneuron.studies.claims import verdicts as verdicts_
+from mtneuron.studies.comparison.config import SEARCH_SEED, Cell
 from tests.test_claims import blog_like
-from tests.test_compare import fake_run
+from tests.test_comparison import fake_run
 
 NOISE = {1: 0.0, 2: 0.004, 3: -0.002, 4: 0.003, 5: -0.001}
 
@@ -92,9 +93,10 @@ def test_holm_decides_when_multi_is_shown_worse():
 
 
 def stats_of_signed(runs):
-    from mtneuron.studies import compare
+    from mtneuron.studies.comparison import runs as comparison_runs
 
-    return compare.signed_inputs(runs, [compare.cell_summary(runs, one) for one in compare.all_cells(runs)])
+    summaries = [comparison_runs.cell_summary(runs, one) for one in comparison_runs.all_cells(runs)]
+    return comparison_runs.signed_inputs(runs, summaries)
 
 
 def test_c9_is_contradicted_when_the_frozen_fraction_is_not_what_the_construction_says():
@@ -106,9 +108,9 @@ def test_c9_is_contradicted_when_the_frozen_fraction_is_not_what_the_constructio
 
 def test_claims_md_has_c7_to_c11_only_with_the_comparison():
     runs = with_frozen_weights(blog_like(seeds=range(1, 4)))
-    without = claims.claims_markdown(runs)
+    without = claims_report.claims_markdown(runs)
     assert "## C7" not in without and "C7-C11 need the comparison study's records" in without
-    text = claims.claims_markdown(runs, "claims", comparison(), "compare")
+    text = claims_report.claims_markdown(runs, "claims", comparison(), "compare")
     assert text.count("**Verdict: ") == 11 and "## C11: " in text
     assert "Figures: `claims/weights_frozen.png`, `compare/test_accuracy.png`." in text  # C9: both studies'
     assert "## Provenance of the comparison study" in text and "command: `python scripts/compare.py`" in text

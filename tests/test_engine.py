@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from mtneuron import xla
+from mtneuron.blog_runs import RunSpec
 from mtneuron.data import DataSet
-from mtneuron.run.records import RunSpec
 from mtneuron.tf1 import tf
-from mtneuron.train import engine
-from mtneuron.train.training import FaithfulTrainer
+from mtneuron.train import engine, fast
+from mtneuron.train.engine import FaithfulTrainer
 from tests.helpers import ROOT, synthetic, synthetic_datasets
 
 MODELS = ["multi", "central"]
@@ -53,9 +53,9 @@ def test_exact_engine_is_bit_identical_to_the_faithful_loop(model):
 def test_fast_engine_agrees_with_the_faithful_loop_after_1_and_10_steps(model):
     data = synthetic_datasets(n=500)  # one step per chunk: the fast engine compiles one chunk only
     faithful, _ = trajectory(FaithfulTrainer, model, data, [1] * 10)
-    fast, _ = trajectory(engine.FastTrainer, model, data, [1] * 10)
-    faithful, fast = [faithful[0], faithful[9]], [fast[0], fast[9]]  # after 1 and 10 steps
-    for (f_loss, _, _, f_params), (x_loss, _, _, x_params) in zip(faithful, fast):
+    compiled, _ = trajectory(fast.FastTrainer, model, data, [1] * 10)
+    faithful, compiled = [faithful[0], faithful[9]], [compiled[0], compiled[9]]  # after 1 and 10 steps
+    for (f_loss, _, _, f_params), (x_loss, _, _, x_params) in zip(faithful, compiled):
         for expected, actual in zip([f_loss] + f_params, [x_loss] + x_params):  # norm-relative
             assert np.linalg.norm(actual - expected) <= 1e-5 * np.linalg.norm(expected)
     moved = [np.linalg.norm(after - before) for before, after in zip(faithful[0][3], faithful[1][3])]
@@ -67,7 +67,7 @@ def test_fast_engine_agrees_with_the_faithful_loop_after_1_and_10_steps(model):
 def test_fast_batched_evaluation_counts_like_the_per_example_loop(model):
     data = synthetic_datasets(n=500)
     accuracies = []
-    for trainer_class in (engine.ExactTrainer, engine.FastTrainer):
+    for trainer_class in (engine.ExactTrainer, fast.FastTrainer):
         trainer = trainer_class(spec(model), data, CONFIG)
         try:  # the initial network: (its accuracy is not chance's) no chunk to compile
             accuracies.append([trainer.accuracy(data.test), trainer.accuracy(data.train, 450)])
@@ -77,7 +77,7 @@ def test_fast_batched_evaluation_counts_like_the_per_example_loop(model):
 
 
 @pytest.mark.parametrize("trainer_class", [FaithfulTrainer, engine.ExactTrainer,
-                                           pytest.param(engine.FastTrainer, marks=needs_xla)])
+                                           pytest.param(fast.FastTrainer, marks=needs_xla)])
 def test_a_restored_state_continues_like_the_trainer_that_saved_it(trainer_class, tmp_path):
     data, prefix = synthetic_datasets(n=40), str(tmp_path / "state")
     trainer = trainer_class(spec("multi", hidden_sizes=(12, 6)), data, CONFIG)
@@ -102,14 +102,14 @@ def test_the_fast_engine_refuses_negative_training_inputs_and_names_the_engine_t
     data = synthetic_datasets(n=50)
     data.train.images[3, 7] = -0.5
     with pytest.raises(ValueError, match="inputs >= 0 .*-0.5.*--engine exact"):
-        engine.FastTrainer(spec("multi"), data, CONFIG)
+        fast.FastTrainer(spec("multi"), data, CONFIG)
 
 
 def test_the_fast_engine_refuses_non_finite_training_inputs():
     data = synthetic_datasets(n=50)
     data.train.images[3, 7] = np.inf
     with pytest.raises(ValueError, match="finite training inputs.*--engine exact"):
-        engine.FastTrainer(spec("multi"), data, CONFIG)
+        fast.FastTrainer(spec("multi"), data, CONFIG)
 
 
 def test_chunked_indices_follow_the_order_of_single_batches():
@@ -132,5 +132,5 @@ def test_importing_the_trainers_changes_no_process_wide_setting():
 
 
 def test_only_tensorflow_1_updates_the_large_arrays_out_of_place():
-    assert engine.out_of_place(6, "2.21.0") == [] and engine.out_of_place(6, "2.0.0") == []
-    assert engine.out_of_place(6, "1.15.5") == [0, 2, 6, 8, 12, 14]  # W_01, W_12 and both their moments
+    assert fast.out_of_place(6, "2.21.0") == [] and fast.out_of_place(6, "2.0.0") == []
+    assert fast.out_of_place(6, "1.15.5") == [0, 2, 6, 8, 12, 14]  # W_01, W_12 and both their moments

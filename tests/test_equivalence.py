@@ -128,7 +128,7 @@ def test_engine_equivalence_different_engine():
 def test_write_report_is_the_whole_report_with_one_p_value_format(tmp_path):
     reference, candidate = make_runs("exact"), make_runs("fast", shift=0.002, noise=0.002)
     path = tmp_path / "engine_equivalence.md"
-    result = equivalence.write_report(reference, candidate, str(path), ("exact", "fast"))
+    result = equivalence.write_report(reference, candidate, str(path))
     text = path.read_text()
     assert text.startswith("# Engine equivalence: fast against exact\n\n## Engine equivalence: candidate")
     assert "\n\n## Provenance\n\n- command: `python scripts/engine_equivalence.py`\n" in text

@@ -10,7 +10,8 @@ import mtneuron
 from tests.helpers import ROOT
 
 FREE = ("run", "studies", "cli")  # whole packages
-ALSO_FREE = ("mtneuron", "mtneuron.blog", "mtneuron.data", "mtneuron.data1d")
+ALSO_FREE = ("mtneuron", "mtneuron.blog", "mtneuron.blog_runs", "mtneuron.data", "mtneuron.data1d",
+             "mtneuron.networks")
 
 
 def free_modules():
@@ -19,12 +20,12 @@ def free_modules():
     for package in FREE:
         names.append("mtneuron." + package)
         path = [mtneuron.__path__[0] + "/" + package]
-        names += ["mtneuron.%s.%s" % (package, info.name) for info in pkgutil.iter_modules(path)]
+        names += [info.name for info in pkgutil.walk_packages(path, "mtneuron.%s." % package)]
     return names
 
 
 def test_the_layout_has_the_folders_by_role():
-    assert len(free_modules()) > 20 and "mtneuron.studies.compare" in free_modules()
+    assert len(free_modules()) > 20 and "mtneuron.studies.comparison.report" in free_modules()
 
 
 def test_the_tensorflow_free_packages_import_neither_tensorflow_nor_ray():

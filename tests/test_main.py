@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from mtneuron import __version__
-from mtneuron.cli import commands, main
+from mtneuron.cli import flow, main
 from tests.helpers import MTNEURON, ROOT
 
 
@@ -42,8 +42,8 @@ def test_a_bad_option_is_one_line_under_the_command_name(capsys):
 
 
 def test_records_say_the_command_line_that_was_run():
-    assert commands._command("mtneuron compare", ["--seeds", "1-5"]) == "mtneuron compare --seeds 1-5"
-    script = commands._command("reproduce_blog.py", ["--out", "a b"])
+    assert flow._command("mtneuron compare", ["--seeds", "1-5"]) == "mtneuron compare --seeds 1-5"
+    script = flow._command("reproduce_blog.py", ["--out", "a b"])
     assert script == "python scripts/reproduce_blog.py --out 'a b'"
 
 

@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+from mtneuron import networks
 from mtneuron.data import DataSet, Datasets
 from mtneuron.run import records
 from mtneuron.run.records import RunContext
@@ -45,7 +46,7 @@ def test_prefer_onednn_keeps_what_the_user_said(monkeypatch):
 @pytest.mark.parametrize("architecture", ["mlp", "cnn"])
 @pytest.mark.parametrize("kind", ["multi", "central"])
 def test_networks_take_any_batch_size(architecture, kind):
-    model = minibatch.build_graph(architecture, kind, "scaled")
+    model = networks.build_graph(architecture, kind, "scaled")
     assert model.logits.shape.as_list() == [None, 10]
     with tf.Session(graph=model.graph) as session:
         session.run(model.init)
@@ -56,12 +57,12 @@ def test_networks_take_any_batch_size(architecture, kind):
 
 def test_unknown_networks_are_refused():
     with pytest.raises(ValueError, match="unknown network"):
-        minibatch.build_graph("rnn", "multi")
+        networks.build_graph("rnn", "multi")
 
 
 @pytest.mark.parametrize("init, std", [("blog", 1.0), ("scaled", np.sqrt(2.0 / 784))])
 def test_blog_and_scaled_initialisations(init, std):
-    model = minibatch.build_graph("mlp", "multi", init)
+    model = networks.build_graph("mlp", "multi", init)
     with model.graph.as_default():
         kernel = [v for v in tf.trainable_variables() if v.op.name == "hidden1/kernel"][0]
     with tf.Session(graph=model.graph) as session:
@@ -70,7 +71,7 @@ def test_blog_and_scaled_initialisations(init, std):
 
 
 def test_first_multi_layer_of_the_mlp_takes_one_product():
-    model = minibatch.build_graph("mlp", "multi")
+    model = networks.build_graph("mlp", "multi")
     products = [op.name for op in model.graph.get_operations() if op.type == "MatMul"
                 and "gradients" not in op.name]
     assert len([name for name in products if name.startswith("hidden1/")]) == 1
@@ -120,7 +121,7 @@ class _Session:
 
 def test_early_stopping_keeps_the_best_epoch_and_stops_after_patience_epochs_without_a_better_one():
     session = _Session()
-    model = minibatch.MinibatchGraph(*[None] * 10, parameters=["weights"], restore=(["value"], "assign"))
+    model = networks.MinibatchGraph(*[None] * 10, parameters=["weights"], restore=(["value"], "assign"))
     best = minibatch._BestEpoch(session, model, patience=2)
     stops = []
     for session.epoch, accuracy in enumerate([0.5, 0.7, 0.6, 0.7, 0.9], 1):
@@ -135,7 +136,7 @@ def test_early_stopping_keeps_the_best_epoch_and_stops_after_patience_epochs_wit
 
 def test_without_patience_every_epoch_trains_and_the_last_is_scored():
     session = _Session()
-    model = minibatch.MinibatchGraph(*[None] * 10, parameters=["weights"], restore=(["value"], "assign"))
+    model = networks.MinibatchGraph(*[None] * 10, parameters=["weights"], restore=(["value"], "assign"))
     best = minibatch._BestEpoch(session, model, patience=None)
     assert not any(best.add(accuracy) for accuracy in [0.9, 0.5, 0.4])
     best.restore()
@@ -158,15 +159,15 @@ def test_an_early_stopped_run_is_scored_as_a_run_that_ended_at_its_best_epoch():
 
 
 def statistics(inputs, fan_in=None):
-    """``minibatch.Inputs`` of ``inputs`` (rows), in numpy."""
+    """``networks.Inputs`` of ``inputs`` (rows), in numpy."""
     magnitudes = np.abs(inputs)
-    return minibatch.Inputs(np.mean(inputs ** 2), np.mean(magnitudes), np.mean(inputs != 0),
+    return networks.Inputs(np.mean(inputs ** 2), np.mean(magnitudes), np.mean(inputs != 0),
                             np.var(magnitudes.mean(axis=1)))
 
 
 def sampled_layer(kind, inputs, units=400, seed=0):
     """A per-synapse layer's outputs on ``inputs`` (rows) with ``derived_layer``'s weights, in numpy."""
-    sd, bias = minibatch.derived_layer(kind, inputs.shape[1], statistics(inputs))
+    sd, bias = networks.derived_layer(kind, inputs.shape[1], statistics(inputs))
     weights = np.random.RandomState(seed).normal(0, sd, (units, inputs.shape[1]))
     synapses = weights[None] * inputs[:, None, :]
     act = {"multi": lambda v: np.maximum(v, 0), "heaviside": lambda v: (v > 0).astype(float),
@@ -187,7 +188,7 @@ def test_derived_init_centres_a_layer_and_gives_relu_unit_variance(kind):
 
 def test_derived_init_refuses_central_layers_with_the_fix():
     with pytest.raises(ValueError, match="take 'scaled'"):
-        minibatch.derived_layer("central", 10, None)
+        networks.derived_layer("central", 10, None)
 
 
 @pytest.mark.parametrize("architecture, kind, init, message", [
@@ -196,17 +197,17 @@ def test_derived_init_refuses_central_layers_with_the_fix():
     ("mlp", "multi", "glorot", "unknown network")])
 def test_networks_that_cannot_be_built_are_refused(architecture, kind, init, message):
     with pytest.raises(ValueError, match=message):
-        minibatch.build_graph(architecture, kind, init)
+        networks.build_graph(architecture, kind, init)
 
 
 @pytest.mark.parametrize("architecture", ["mlp", "cnn"])
 def test_derive_init_centres_every_multi_layer_with_unit_variance(architecture):
     images = datasets(n=200).train.images
-    model = minibatch.build_graph(architecture, "multi", "derived")
+    model = networks.build_graph(architecture, "multi", "derived")
     with tf.Session(graph=model.graph) as session:
         session.run(model.init)
         before = session.run(model.hidden, {model.inputs: images})
-        minibatch.derive_init(session, model, images)
+        networks.derive_init(session, model, images)
         hidden = session.run(model.hidden + [model.logits], {model.inputs: images})
     assert abs(before[-1].mean()) > 10  # N(0, 1) kernels and zero biases: far off
     tolerance = 0.1 if architecture == "mlp" else 0.5  # the CNN's outputs are max-pooled after the layer
@@ -228,22 +229,22 @@ def test_the_papers_neurons_the_controls_and_softmax_regression_train(architectu
 
 
 def test_the_papers_neuron_has_a_threshold_per_synapse_and_no_bias():
-    model = minibatch.build_graph("mlp", "paper", "derived")
+    model = networks.build_graph("mlp", "paper", "derived")
     names = [variable.op.name for variable in model.parameters if variable.op.name.startswith("hidden")]
     assert names == ["hidden1/kernel", "hidden1/thresholds", "hidden2/kernel", "hidden2/thresholds"]
 
 
 def test_the_one_hidden_layer_control_is_784_87_10():
-    model = minibatch.build_graph("mlp1", "central")
+    model = networks.build_graph("mlp1", "central")
     assert [variable.shape.as_list() for variable in model.parameters] == [[784, 87], [87], [87, 10], [10]]
 
 
 def test_the_positive_init_freezes_no_first_layer_weight_and_centres_it_with_unit_variance():
     images = datasets(n=200).train.images
-    model = minibatch.build_graph("mlp", "multi", "positive")
+    model = networks.build_graph("mlp", "multi", "positive")
     with tf.Session(graph=model.graph) as session:
         session.run(model.init)
-        minibatch.derive_init(session, model, images)
+        networks.derive_init(session, model, images)
         kernel = session.run(model.parameters[0])
         hidden = session.run(model.hidden, {model.inputs: images})
     assert (kernel > 0).all()
@@ -260,7 +261,7 @@ def test_signed_inputs_of_any_width_take_the_multi_layers_two_products():
                                    n_examples=48, average_every=16, dataset="mnist1d")
     record = minibatch.train(spec, Datasets(*[DataSet(*pair) for pair in signals]), QUIET)
     assert record["examples"] == 48 and np.isfinite(record["losses"]).all()
-    model = minibatch.build_graph("mlp", "multi", input_size=40, nonnegative_inputs=False)
+    model = networks.build_graph("mlp", "multi", input_size=40, nonnegative_inputs=False)
     products = [op.name for op in model.graph.get_operations()
                 if op.type == "MatMul" and "gradients" not in op.name]
     assert len([name for name in products if name.startswith("hidden1/")]) == 2

@@ -6,7 +6,7 @@ import nbclient
 import nbformat
 import pytest
 
-from mtneuron.studies import claims
+from mtneuron.studies.claims import measurements
 from tests.helpers import ROOT
 
 
@@ -36,5 +36,5 @@ def test_claims_notebook_executes(quick_claims, quick_compare, monkeypatch):
     monkeypatch.setenv("MTNEURON_COMPARISON_RESULTS", quick_compare)
     images, text = execute("claims.ipynb", "MTNEURON_CLAIMS_RESULTS", quick_claims[0], monkeypatch)
     # Figures 3 and 2, the grid, the measurements, the frozen weights, C7-C11
-    assert len(images) == 3 + len(claims.FAMILIES) + 1 + 2
+    assert len(images) == 3 + len(measurements.FAMILIES) + 1 + 2
     assert "Read **14 runs**" in text and text.count("**Verdict: ") == 11 and "### C11:" in text

@@ -26,7 +26,7 @@ def test_specs_cover_every_architecture_batch_size_init_and_kind_once():
     specs = part2.specs()
     assert len(specs) == 2 * 3 * 2 * 2 and len({spec.name for spec in specs}) == len(specs)
     assert specs[0].name == "run_mlp_central_blog_b1" and specs[-1].name == "run_cnn_multi_scaled_b128"
-    one = part2.specs(["cnn"], ["multi"], [32], ["blog"], 0.01, 7, 3, 640)
+    one = part2.specs(part2.Settings(["cnn"], ["multi"], [32], ["blog"], 0.01, 7, 3, 640))
     assert one == [part2.MinibatchSpec("cnn", "multi", 32, "blog", 0.01, 7, 3, 640)]
     assert one[0].filename == "run_cnn_multi_blog_b32_seed7.json"
     assert records.spec_of({"spec": one[0].to_dict()}, part2.MinibatchSpec) == one[0]

@@ -114,7 +114,7 @@ def test_help_and_records_work_without_tensorflow_and_layers_say_how_to_install(
         "sys.argv = ['reproduce_blog.py', '--help']\n"
         "from mtneuron.cli import commands as cli\n"
         "from mtneuron.run import records\n"
-        "from mtneuron.studies import report\n"
+        "from mtneuron.studies.reproduction import report\n"
         "try:\n"
         "    cli.reproduce_blog(['--help'])\n"
         "except SystemExit as done:\n"

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
+from mtneuron.blog_runs import RunSpec
 from mtneuron.run import sweep
-from mtneuron.run.records import RecordError, RunSpec
+from mtneuron.run.records import RecordError
 from tests.helpers import QUICK_ARGS, ROOT, UnpicklableError, fail_to_train, fake_record, run_script
 
 NUMBERS = ("losses", "accuracies", "accuracy", "train_accuracy", "measurements", "steps", "threads")
@@ -134,14 +135,6 @@ def test_a_tensorflow_error_is_named_by_the_line_that_says_what_went_wrong(messa
     line = str(sweep.run_error(spec, UnpicklableError(message)))
     assert line.startswith("run_central_0.001 failed: UnpicklableError: /out/checkpoints/run_central_0.001/")
     assert line.endswith("; No space left on device")
-
-
-def test_expand_orders_runs_by_seed_then_rate_then_model():
-    specs = sweep.expand(("central", "multi"), (0.01, 0.001, 0.01), seeds=(2, 1), n_epochs=1)
-    assert [(spec.seed, spec.learning_rate, spec.model) for spec in specs] == [
-        (2, 0.001, "central"), (2, 0.001, "multi"), (2, 0.01, "central"), (2, 0.01, "multi"),
-        (1, 0.001, "central"), (1, 0.001, "multi"), (1, 0.01, "central"), (1, 0.01, "multi")]
-    assert {spec.n_epochs for spec in specs} == {1}
 
 
 def _write(path, payload):

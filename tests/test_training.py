@@ -6,18 +6,19 @@ import os
 import numpy as np
 import pytest
 
-from mtneuron import xla
+from mtneuron import blog_runs, measurements, tf1, xla
+from mtneuron.blog_runs import RunSpec
 from mtneuron.run import records
-from mtneuron.run.records import RunContext, RunSpec
+from mtneuron.run.records import RunContext
 from mtneuron.tf1 import tf
-from mtneuron.train import engine, training
+from mtneuron.train import engine
 from mtneuron.train.training import make_trainer, train
 from tests.helpers import synthetic_datasets as datasets
 
 SPEC = RunSpec(model="multi", learning_rate=0.001, n_epochs=2, n_examples=60, average_every=20,
                test_examples=30, hidden_sizes=(12, 6), engine="faithful")
 QUIET = RunContext(threads=1, progress=False)
-needs_xla = pytest.mark.skipif(not xla.available(training.session_config(1)),
+needs_xla = pytest.mark.skipif(not xla.available(tf1.session_config(1)),
                                reason="this TensorFlow build has no XLA")
 ENGINES = ["faithful", "exact", pytest.param("fast", marks=needs_xla)]
 MEASURES = ["synapses_positive_1", "units_nonzero_1", "units_positive_1", "synapses_positive_2",
@@ -37,7 +38,7 @@ def test_record_has_the_blog_keys_and_metadata(tmp_path):
     assert record["model"] == "multi" and record["seed"] == 21 and record["hidden_sizes"] == [12, 6]
     assert record["tensorflow_version"] == tf.version.VERSION and record["python_version"]
     assert record["wall_time_s"] > 0 and record["examples_per_second"] > 0 and record["threads"] == 1
-    assert records.is_complete(record) and records.spec_of(record) == SPEC
+    assert records.is_complete(record) and records.spec_of(record, blog_runs.RunSpec) == SPEC
     path = str(tmp_path / "run.json")
     records.write_json(path, record)
     assert records.read_json(path)["losses"] == record["losses"]
@@ -75,7 +76,7 @@ def test_non_finite_loss_marks_the_run_diverged_without_crashing(engine_name, tm
 
 
 def test_make_trainer_gives_each_engine_its_trainer_and_fast_falls_back_without_xla(monkeypatch, capsys):
-    for engine_name, expected in (("faithful", training.FaithfulTrainer), ("exact", engine.ExactTrainer)):
+    for engine_name, expected in (("faithful", engine.FaithfulTrainer), ("exact", engine.ExactTrainer)):
         trainer = make_trainer(with_engine(engine_name), datasets(), threads=1)
         trainer.close()
         assert type(trainer) is expected and trainer.engine == engine_name
@@ -114,7 +115,7 @@ def test_frozen_weights_never_move_and_the_record_counts_them(engine_name, model
         final = trainer.parameters()
     finally:
         trainer.close()
-    frozen = trainer.model.network.frozen_weights(initial, data.train.images)
+    frozen = measurements.frozen_weights(trainer.model.network, initial, data.train.images)
     for before, after, mask in zip(initial[::2], final[::2], frozen):
         np.testing.assert_array_equal(after[mask], before[mask])
     record = train(spec, data, QUIET)

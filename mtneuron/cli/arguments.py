@@ -19,23 +19,23 @@ class DefaultsOnce(argparse.ArgumentDefaultsHelpFormatter):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (and exit code 2)."""
+    """An argument parser whose errors are one line (and exit code 2). An option group that constrains
+    its options together adds a check (``check(options)`` returns an error message or None)."""
 
     def __init__(self, prog, description):
         super().__init__(prog=prog, description=description, formatter_class=DefaultsOnce)
+        self.checks = []
 
     def error(self, message):
         self.exit(2, "%s: error: %s (see --help)\n" % (self.prog, message))
 
     def parse_args(self, args=None, namespace=None):
-        """Parse, then check the options that constrain each other."""
+        """Parse, then run the option groups' checks."""
         options = super().parse_args(args, namespace)
-        if getattr(options, "address", None) and options.backend != "ray":
-            self.error("--address needs --backend ray")
-        every = getattr(options, "average_every", None)
-        if every and every > options.epochs * options.examples_per_epoch:
-            self.error("--average-every %d is more than the %d examples of a run: no curve point would be "
-                       "recorded" % (every, options.epochs * options.examples_per_epoch))
+        for check in self.checks:
+            message = check(options)
+            if message:
+                self.error(message)
         return options
 
 
@@ -151,6 +151,16 @@ def run_options(parser, learning_rates):
                        metavar="N", help="test examples to evaluate (the first N)")
     group.add_argument("--hidden-sizes", nargs="+", type=number(int), default=list(blog.HIDDEN_SIZES),
                        metavar="UNITS", help="units per hidden layer")
+    parser.checks.append(_curve_points)
+
+
+def _curve_points(options):
+    """An error if a curve point would average more examples than a run has."""
+    examples = options.epochs * options.examples_per_epoch
+    if options.average_every and options.average_every > examples:
+        return ("--average-every %d is more than the %d examples of a run: no curve point would be "
+                "recorded" % (options.average_every, examples))
+    return None
 
 
 def examples_option(group):
@@ -211,6 +221,8 @@ def sweep_options(parser):
                             "(also those made with other settings or unreadable)")
     group.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     data_option(group)
+    parser.checks.append(lambda options: "--address needs --backend ray"
+                         if options.address and options.backend != "ray" else None)
 
 
 def outputs(parser, out, report_file=None, what="the records in --out"):

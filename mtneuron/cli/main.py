@@ -3,7 +3,7 @@
 import sys
 
 from mtneuron import __version__
-from mtneuron.cli import commands
+from mtneuron.cli import commands, measure
 
 COMMANDS = {  # name: (entry point, what it does)
     "reproduce": (commands.reproduce_blog, "re-run the blog's experiment (Figures 2 and 3, the table)"),
@@ -11,8 +11,8 @@ COMMANDS = {  # name: (entry point, what it does)
     "compare": (commands.compare, "each neuron at its own best rate and init, trained to its plateau"),
     "part2": (commands.part2, "minibatch MLPs and CNNs with multi- or central-threshold layers"),
     "equivalence": (commands.engine_equivalence, "are two training engines statistically the same?"),
-    "benchmark": (commands.benchmark, "the engines', layers' and networks' speed, side by side"),
-    "agreement": (commands.tf_agreement, "the faithful loop on two TensorFlows, compared bit by bit"),
+    "benchmark": (measure.benchmark, "the engines', layers' and networks' speed, side by side"),
+    "agreement": (measure.tf_agreement, "the faithful loop on two TensorFlows, compared bit by bit"),
 }
 
 

@@ -1,4 +1,5 @@
-"""What a run is (``RunSpec``) and what it leaves behind (a JSON record), read and written safely.
+"""What every run shares, whatever study made it: a spec (``Spec``), the context a worker runs it in, and
+the JSON record it leaves behind, read and written safely.
 
 Records are plain dicts with the blog's keys (``n_examples``, ``n_epochs``,
 ``learning_rate``, ``losses``, ``accuracies``, ``accuracy``) plus the spec and metadata.
@@ -51,27 +52,6 @@ class Spec:
         return cls(**known)
 
 
-@dataclasses.dataclass(frozen=True)
-class RunSpec(Spec):
-    """A run of the blog's experiment: everything that determines its numbers."""
-
-    model: str
-    learning_rate: float = blog.LEARNING_RATE
-    seed: int = blog.SEED
-    n_epochs: int = blog.EPOCHS
-    n_examples: int = blog.TRAIN_EXAMPLES
-    hidden_sizes: tuple = blog.HIDDEN_SIZES
-    average_every: int = blog.AVERAGE_EVERY
-    test_examples: int = blog.TEST_EXAMPLES
-    engine: str = blog.DEFAULT_ENGINE
-    measure: bool = True  # per-step measurements (for the claims study); every record before them took them
-
-    @property
-    def filename(self):
-        """``run_{model}_{rate}.json``, with ``_seed{seed}`` before ``.json`` unless the blog's seed."""
-        return "run_%s_%s%s.json" % (self.model, format_rate(self.learning_rate), seed_suffix(self.seed))
-
-
 def seed_suffix(seed):
     """``_seed{seed}`` for a file name, empty for the blog's seed."""
     return "" if seed == blog.SEED else "_seed%d" % seed
@@ -94,8 +74,8 @@ def format_rate(learning_rate):
     return "%g" % learning_rate
 
 
-def spec_of(record, spec_type=RunSpec):
-    """The spec (a ``RunSpec`` unless told otherwise) a record was made with."""
+def spec_of(record, spec_type):
+    """The spec (of ``spec_type``, e.g. ``blog_runs.RunSpec``) a record was made with."""
     return spec_type.from_dict(record["spec"])
 
 
@@ -128,8 +108,12 @@ def read_json(path):
     return payload if isinstance(payload, dict) else None
 
 
+_WARNED = set()  # the files load_records has warned of
+
+
 def load_records(directory):
-    """Every complete run record in ``directory``, sorted by model, learning rate and seed."""
+    """Every complete run record in ``directory``, sorted by spec; a file that is not one is skipped with a
+    warning (once per file and process: a study reads its directory at every stage)."""
     if not os.path.isdir(directory):
         raise RecordError("no results directory %s: train into it first (the study's command with --out %s) "
                           "or pass the directory that holds the run_*.json files" % (directory, directory))
@@ -138,7 +122,8 @@ def load_records(directory):
         record = read_json(path)
         if record is not None and is_complete(record):
             records.append(record)
-        else:  # one line per file, so that a damaged record never drops out of a report unnoticed
+        elif path not in _WARNED:  # one line per file, so that a damaged record never drops out unnoticed
+            _WARNED.add(path)
             print("warning: skipped %s: %s; delete it and re-run the study's command to train that run again"
                   % (path, "not a readable JSON record (truncated or damaged)" if record is None else
                      "an incomplete record"), file=sys.stderr)
@@ -148,36 +133,7 @@ def load_records(directory):
     return sorted(records, key=lambda record: json.dumps(record["spec"], sort_keys=True))
 
 
-# Run queries: the runs of a sweep by model, learning rate and seed, and their curves.
-
-def learning_rates(runs):
-    """The learning rates of ``runs``, ascending."""
-    return sorted({run["learning_rate"] for run in runs})
-
-
-def models(runs):
-    """The models of ``runs``, in the blog's order."""
-    return [model for model in blog.MODELS if any(run["model"] == model for run in runs)]
-
-
-def cell(runs, model, learning_rate):
-    """The runs of ``model`` at ``learning_rate``, one per seed, sorted by seed."""
-    return sorted((run for run in runs if run["model"] == model and run["learning_rate"] == learning_rate),
-                  key=lambda run: run["seed"])
-
-
-def same_run(runs, run):
-    """The run of ``runs`` with ``run``'s model, learning rate and seed, or None."""
-    return next((other for other in cell(runs, run["model"], run["learning_rate"])
-                 if other["seed"] == run["seed"]), None)
-
-
-def seed_counts(runs):
-    """The numbers of seeds per cell, as text: ``10`` or ``5-10``."""
-    counts = sorted({len(cell(runs, model, rate)) for model in models(runs) for rate in learning_rates(runs)}
-                    - {0})
-    return "%d" % counts[0] if len(counts) == 1 else "%d-%d" % (counts[0], counts[-1])
-
+# Curves of a record.
 
 def curve(values):
     """A recorded curve as floats, with JSON nulls (non-finite values) as NaN."""

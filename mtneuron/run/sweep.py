@@ -5,7 +5,6 @@ MNIST once, builds one graph per run and writes its record atomically, so a kill
 loses only the runs that were in flight, and re-running it redoes only those.
 """
 
-import itertools
 import multiprocessing
 import os
 import shutil
@@ -15,10 +14,9 @@ import time
 
 from tqdm import tqdm
 
-from mtneuron import blog
 from mtneuron.run import hparams, records
 from mtneuron.run.pool import SPAWN, spawn_pool
-from mtneuron.run.records import RecordError, RunContext, RunSpec
+from mtneuron.run.records import RecordError, RunContext
 
 CHECKPOINTS = "checkpoints"  # OUT/checkpoints/<run>/: the epoch checkpoints of unfinished runs
 
@@ -42,12 +40,6 @@ def run_error(spec, error):
     lines = [text.strip() for text in message.splitlines() if text.strip()] or ["no message"]
     cause = next((line for line in lines if not line.startswith(FRAMING)), lines[0])
     return RunError("%s failed: %s: %s" % (spec.name, type(error).__name__, cause))
-
-
-def expand(models, learning_rates, seeds=(blog.SEED,), **settings):
-    """One ``RunSpec`` per (seed, learning rate, model), rates ascending, sharing ``settings``."""
-    return [RunSpec(model=model, learning_rate=rate, seed=seed, **settings)
-            for seed, rate, model in itertools.product(seeds, sorted(set(learning_rates)), models)]
 
 
 def plan(specs, out_dir):

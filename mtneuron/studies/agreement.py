@@ -48,9 +48,10 @@ def snapshot_under(python, path, data_dir, seed, models):
 
 def _model_snapshot(model, datasets, learning_rate, seed, steps):
     """``(name, array)`` pairs of one model, in dataflow order (see ``quantities``)."""
+    from mtneuron.blog_runs import RunSpec
     from mtneuron.data import DataSet
-    from mtneuron.run.records import RunSpec
-    from mtneuron.train.training import FaithfulTrainer, session_config
+    from mtneuron.tf1 import session_config
+    from mtneuron.train.engine import FaithfulTrainer
 
     spec = RunSpec(model=model, learning_rate=learning_rate, seed=seed, engine="faithful")
     trainer = FaithfulTrainer(spec, datasets, session_config(1))

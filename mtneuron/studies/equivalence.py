@@ -7,16 +7,15 @@ final-epoch training accuracy and final-epoch training log10(loss) are compared 
 curves point by point. Nothing here needs TensorFlow.
 """
 
+import dataclasses
 import math
 
 import numpy as np
 
 from mtneuron.run import files, markdown, stats
 from mtneuron.run.stats import ALPHA
-from mtneuron.studies.report import FAILED
+from mtneuron.studies.reproduction.report import FAILED
 
-ACCURACY_MARGIN = 0.01
-LOG_LOSS_MARGIN = 0.05
 MIN_CURVE_PAIRS = 3
 CURVE_SCALES = {"accuracies": "linear", "losses": "log10"}  # losses span orders of magnitude
 PAIRED_TESTS = (
@@ -26,12 +25,25 @@ PAIRED_TESTS = (
 )
 
 
-def write_report(reference_runs, candidate_runs, path, engines, accuracy_margin=ACCURACY_MARGIN,
-                 log_loss_margin=LOG_LOSS_MARGIN, collapsed_below=FAILED):
-    """Compare the runs (``engine_equivalence``) and write the whole report to ``path``. ``engines``
-    names the reference and the candidate engine, in that order. Returns the result."""
-    result = engine_equivalence(reference_runs, candidate_runs, accuracy_margin, log_loss_margin,
-                                collapsed_below)
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The study's design; the defaults are the committed study. ``engines``: the reference, then the
+    candidate; the margins are TOST's; cells where both engines' mean test accuracy is below
+    ``collapsed_below`` are left out (both fail there)."""
+
+    rates: tuple = (0.001, 0.005)
+    seeds: tuple = tuple(range(1, 6))
+    engines: tuple = ("exact", "fast")
+    accuracy_margin: float = 0.01
+    log_loss_margin: float = 0.05  # of log10 of the final training loss
+    collapsed_below: float = FAILED
+
+
+def write_report(reference_runs, candidate_runs, path, settings=Settings()):
+    """Compare the runs (``engine_equivalence``) and write the whole report to ``path``. Returns the
+    result."""
+    result = engine_equivalence(reference_runs, candidate_runs, settings)
+    engines = settings.engines
     lines = ["# Engine equivalence: %s against %s" % (engines[1], engines[0]), "",
              equivalence_markdown(result), "", "## Provenance", ""]
     lines += markdown.bullets(markdown.provenance(list(reference_runs) + list(candidate_runs))) + [""]
@@ -85,8 +97,7 @@ def _format_keys(keys, limit=10):
 # ---- the comparison
 
 
-def engine_equivalence(reference_runs, candidate_runs, accuracy_margin=ACCURACY_MARGIN,
-                       log_loss_margin=LOG_LOSS_MARGIN, collapsed_below=FAILED):
+def engine_equivalence(reference_runs, candidate_runs, settings=Settings()):
     """Pair the runs, then test test accuracy, final training accuracy and log10 loss, and the curves.
 
     The overall ``verdict`` combines the verdicts of the three paired tests (see ``stats.overall_verdict``).
@@ -94,6 +105,7 @@ def engine_equivalence(reference_runs, candidate_runs, accuracy_margin=ACCURACY_
     every_pair = pair_records(reference_runs, candidate_runs)
     if not every_pair:
         raise ValueError("no runs to compare: both sets of records are empty")
+    accuracy_margin, collapsed_below = settings.accuracy_margin, settings.collapsed_below
     collapsed = _collapsed_cells(every_pair, collapsed_below)
     pairs = [pair for pair in every_pair if pair[0][:2] not in collapsed]
     if not pairs:
@@ -106,9 +118,9 @@ def engine_equivalence(reference_runs, candidate_runs, accuracy_margin=ACCURACY_
         "cells": sorted({key[:2] for key, _reference, _candidate in pairs}),
         "seeds": sorted({key[2] for key, _reference, _candidate in pairs}),
         "engines": {"reference": _engines(references), "candidate": _engines(candidates)},
-        "margins": {"accuracy": float(accuracy_margin), "log10_loss": float(log_loss_margin)},
+        "margins": {"accuracy": float(accuracy_margin), "log10_loss": float(settings.log_loss_margin)},
     }
-    result.update(_paired_tests(references, candidates, accuracy_margin, log_loss_margin))
+    result.update(_paired_tests(references, candidates, accuracy_margin, settings.log_loss_margin))
     result["accuracy_curves"] = curve_agreement(pairs, "accuracies")
     result["loss_curves"] = curve_agreement(pairs, "losses")
     result["per_cell"] = [_cell_summary(every_pair, cell)

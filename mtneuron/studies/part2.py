@@ -6,6 +6,7 @@ Importing it imports no TensorFlow, because the sweep's parent process and the r
 TensorFlow and ``minibatch.prefer_onednn`` must run before it starts.
 """
 
+import dataclasses
 import itertools
 import os
 
@@ -13,26 +14,37 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mtneuron import blog, data
+from mtneuron.networks import CONVOLUTION_FILTERS
 from mtneuron.run import files, markdown, records
-from mtneuron.train.minibatch import CONVOLUTION_FILTERS, MinibatchSpec
+from mtneuron.train.minibatch import MinibatchSpec
 
-ARCHITECTURES = ("mlp", "cnn")
-INITS = ("blog", "scaled")
-BATCH_SIZES = (1, 32, 128)
-EPOCHS = 2
 CURVES_FIGURE = "learning_curves.png"
 SUMMARY = "summary.md"
 LINEARITY_CHECK = "nonnegative_check.json"
 INIT_STYLES = {"blog": ":", "scaled": "-"}
 
 
-def specs(architectures=ARCHITECTURES, kinds=blog.MODELS, batch_sizes=BATCH_SIZES, inits=INITS,
-          learning_rate=blog.LEARNING_RATE, seed=blog.SEED, n_epochs=EPOCHS, n_examples=blog.TRAIN_EXAMPLES):
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Part II's design; the defaults are the committed study (a tuple's default lists every choice)."""
+
+    architectures: tuple = ("mlp", "cnn")
+    kinds: tuple = blog.MODELS
+    batch_sizes: tuple = (1, 32, 128)
+    inits: tuple = ("blog", "scaled")
+    learning_rate: float = blog.LEARNING_RATE
+    seed: int = blog.SEED
+    n_epochs: int = 2
+    n_examples: int = blog.TRAIN_EXAMPLES
+
+
+def specs(settings=Settings()):
     """One ``MinibatchSpec`` per architecture, batch size, init and kind, in that order."""
+    cells = itertools.product(settings.architectures, settings.batch_sizes, settings.inits, settings.kinds)
     return [MinibatchSpec(architecture=architecture, kind=kind, batch_size=batch, init=init,
-                          learning_rate=learning_rate, seed=seed, n_epochs=n_epochs, n_examples=n_examples)
-            for architecture, batch, init, kind
-            in itertools.product(architectures, batch_sizes, inits, kinds)]
+                          learning_rate=settings.learning_rate, seed=settings.seed,
+                          n_epochs=settings.n_epochs, n_examples=settings.n_examples)
+            for architecture, batch, init, kind in cells]
 
 
 # ---- a multi-threshold layer on pixels is linear

@@ -1,29 +1,17 @@
-"""Training runs: the driver all engines share, and the blog's faithful per-example loop."""
+"""The driver every batch-1 engine shares: a run from its spec to its record (curves averaged every
+1,100 examples, divergence, checkpoints, the frozen weights), and the engines by name."""
 
-import math
-import os
-import platform
-import shutil
-import subprocess
 import sys
 import time
 
 import numpy as np
-from tqdm.auto import tqdm
 
-import mtneuron
-from mtneuron import xla
-from mtneuron.run.records import SCHEMA_VERSION, RunContext
-from mtneuron.tf1 import tf
-from mtneuron.train import engine
+from mtneuron import tf1, xla
+from mtneuron.measurements import frozen_weights
+from mtneuron.run.records import RunContext
+from mtneuron.train import engine, fast
 from mtneuron.train.checkpoints import Checkpoints
-
-
-def session_config(threads=None):
-    """A session config using ``threads`` threads per op pool (TensorFlow decides when None)."""
-    if not threads:
-        return tf.ConfigProto()
-    return tf.ConfigProto(intra_op_parallelism_threads=threads, inter_op_parallelism_threads=threads)
+from mtneuron.train.recording import Curves, complete_record
 
 
 def make_trainer(spec, datasets, threads=None):
@@ -32,7 +20,7 @@ def make_trainer(spec, datasets, threads=None):
     Where this TensorFlow build has no XLA the fast engine falls back to exact, with a one-line
     warning; the trainer's ``engine`` names the engine that trains.
     """
-    config = session_config(threads)
+    config = tf1.session_config(threads)
     name = spec.engine
     if name == "fast" and not xla.available(config):
         print("mtneuron: this TensorFlow build has no XLA: the fast engine falls back to exact",
@@ -101,7 +89,7 @@ def weight_changes(model, initial, final, images):
     """The record's ``weights_unchanged`` (per weight matrix of ``model``, a ``BlogGraph``, the fraction
     of entries still at their initial values) and ``weights_frozen`` (the fraction that no step on
     ``images`` could change)."""
-    frozen = model.network.frozen_weights(initial, images)
+    frozen = frozen_weights(model.network, initial, images)
     names = [weights.op.name for weights in model.parameters[::2]]
     unchanged = [np.mean(before == after) for before, after in zip(initial[::2], final[::2])]
     return {"weights_unchanged": {name: float(value) for name, value in zip(names, unchanged)},
@@ -141,127 +129,5 @@ def _record(spec, engine_name, curves, steps, diverged, test_accuracy, train_acc
     }
 
 
-def complete_record(fields, spec, started, train_time, threads):
-    """Add timing, threads, versions, the spec and the schema to a run's ``fields``; mark it complete."""
-    wall_time = time.time() - started
-    fields.update(train_time_s=train_time, wall_time_s=wall_time, started_at=started,
-                  finished_at=started + wall_time, threads=threads)
-    fields.update(environment())
-    fields.update(spec=spec.to_dict(), schema_version=SCHEMA_VERSION, status="complete")
-    return fields
-
-
-class Curves:
-    """A run's curves: the mean loss, accuracy and measurements of every window of examples, also
-    written as TensorBoard scalars (v1 summary API) and shown on a tqdm progress bar."""
-
-    def __init__(self, total, name, measure_names=(), tensorboard_dir=None, progress=True, position=0):
-        self.losses, self.accuracies = [], []
-        self.measurements = {measure: [] for measure in measure_names}
-        self.writer = None
-        if tensorboard_dir is not None:
-            shutil.rmtree(tensorboard_dir, ignore_errors=True)
-            self.writer = tf.summary.FileWriter(tensorboard_dir, graph=None)
-        self.bar = tqdm(total=total, desc=name, position=position, disable=not progress, unit="ex",
-                        mininterval=1.0 if sys.stderr.isatty() else 30.0)
-
-    def add(self, window, examples):
-        """Append the means of a window's losses, accuracies (and measures, one row per example)
-        as the point at ``examples`` examples trained."""
-        means = np.mean(window[2], axis=0) if self.measurements else ()
-        self._append(float(np.mean(window[0])), float(np.mean(window[1])),
-                     {measure: float(mean) for measure, mean in zip(self.measurements, means)}, examples)
-
-    def resume(self, losses, accuracies, measurements, every):
-        """Start from a checkpoint's points, one every ``every`` examples, writing their scalars again."""
-        for index, (loss, accuracy) in enumerate(zip(losses, accuracies)):
-            point = {measure: measurements[measure][index] for measure in self.measurements}
-            self._append(loss, accuracy, point, (index + 1) * every)
-
-    def _append(self, loss, accuracy, measures, examples):
-        """Append one point of every curve, at ``examples`` examples trained."""
-        self.losses.append(loss)
-        self.accuracies.append(accuracy)
-        for measure, value in measures.items():
-            self.measurements[measure].append(value)
-        self.scalars(examples, loss=loss, accuracy=accuracy, **measures)
-        self.bar.set_postfix(loss="%.4g" % loss, acc="%.3f" % accuracy, refresh=False)
-
-    def advance(self, examples):
-        """Move the progress bar to ``examples`` examples trained."""
-        self.bar.update(examples - self.bar.n)
-
-    def scalars(self, examples, **values):
-        """Write named scalars to TensorBoard at ``examples`` examples trained."""
-        if self.writer is not None:
-            summary = tf.Summary(value=[tf.Summary.Value(tag=tag, simple_value=value)
-                                        for tag, value in values.items()])
-            self.writer.add_summary(summary, examples)
-
-    def close(self):
-        self.bar.close()
-        if self.writer is not None:
-            self.writer.close()
-
-
-class FaithfulTrainer(engine.Trainer):
-    """The blog's loop: one ``session.run`` with a ``feed_dict`` per example, batch size 1."""
-
-    engine = "faithful"
-
-    def steps(self, count):
-        """Train on the next ``count`` examples, stopping after a non-finite loss.
-
-        Returns the float32 losses, accuracies and measure vectors of the steps taken.
-        """
-        model = self.model
-        fetches = [model.train_op, model.loss, model.accuracy, model.logits]  # the blog's fetches
-        fetches += [] if model.measures is None else [model.measures]
-        results = []
-        for _ in range(count):
-            images, labels = self.order.next_batch(1, shuffle=True)
-            results.append(self.session.run(fetches, feed_dict={
-                model.inputs: images.reshape(model.network.input_shape), model.target: labels})[1:])
-            if not math.isfinite(results[-1][0]):
-                break
-        losses, accuracies = (np.array([result[index] for result in results], np.float32) for index in (0, 1))
-        measures = np.array([result[3:] for result in results], np.float32).reshape(len(results), -1)
-        return losses, accuracies, measures
-
-    def accuracy(self, dataset, limit=None):
-        """Accuracy over the first ``limit`` examples of ``dataset`` (all by default), fed one at a time."""
-        count = dataset.num_examples if limit is None else min(limit, dataset.num_examples)
-        model = self.model
-        correct = 0.0
-        for index in range(count):
-            correct += self.session.run(model.accuracy, feed_dict={
-                model.inputs: dataset.images[index].reshape(model.network.input_shape),
-                model.target: dataset.labels[index:index + 1]})
-        return float(correct / count)
-
-
-TRAINERS = {trainer.engine: trainer for trainer in (FaithfulTrainer, engine.ExactTrainer, engine.FastTrainer)}
-
-
-def environment():
-    """Versions and machine facts stored with every record."""
-    return {
-        "tensorflow_version": tf.version.VERSION,
-        "python_version": platform.python_version(),
-        "numpy_version": np.__version__,
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
-        "xla_flags": os.environ.get("XLA_FLAGS"),
-        "mtneuron_version": mtneuron.__version__,
-        "git_commit": _git_commit(),
-    }
-
-
-def _git_commit():
-    """The commit of the mtneuron checkout that ran, or None outside a git checkout."""
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                              cwd=os.path.dirname(os.path.abspath(mtneuron.__file__))).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
+TRAINERS = {trainer.engine: trainer
+            for trainer in (engine.FaithfulTrainer, engine.ExactTrainer, fast.FastTrainer)}

@@ -1,26 +1,18 @@
-"""The claims study: do the blog's six claims hold over seeds and a wide learning-rate grid?
-
-Everything is computed from run records (``reproduce_blog.py --seeds ...``): the figures, the
-numbers and each verdict, by the rules stated next to the verdict in ``claims.md``.
-Models are compared seed by seed (a seed fixes both models' data order and initial draws).
-"""
+"""The blog's claims C1-C6, each tested on the claims study's own runs (the blog's setup at batch size 1,
+seeds and a wide rate grid): ``claim(runs) -> (verdict, rule, findings)``."""
 
 import math
-import os
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from mtneuron import blog
-from mtneuron.blog import COLORS, LABELS
-from mtneuron.run import records, stats
-from mtneuron.run.files import save_figure, write_text
-from mtneuron.run.markdown import bullets, provenance, table
-from mtneuron.run.records import cell, curve, curve_band, format_rate, learning_rates, models, seed_counts
-from mtneuron.studies import comparison_claims, report
-from mtneuron.studies.comparison_claims import COMPARISON, FROZEN_FIGURE, OWN
-from mtneuron.studies.report import FAILED
-from mtneuron.studies.verdicts import (
+from mtneuron.blog import LABELS
+from mtneuron.blog_runs import cell, learning_rates, models
+from mtneuron.run import stats
+from mtneuron.run.records import curve_band, format_rate
+from mtneuron.studies.claims.figures import FROZEN_FIGURE, GRID_FIGURE, OWN, figure_name
+from mtneuron.studies.claims.measurements import measured, measurement_names, over_training, paired
+from mtneuron.studies.claims.verdicts import (
     CONFIRMED,
     CONTRADICTED,
     MIXED,
@@ -31,172 +23,17 @@ from mtneuron.studies.verdicts import (
     share,
     test_text,
 )
+from mtneuron.studies.reproduction.figures import BARS_FIGURE, CURVES_FIGURE
+from mtneuron.studies.reproduction.report import FAILED
 
 BLOG_RATES = blog.LEARNING_RATES
 HIGH_RATES = BLOG_RATES[-2:]  # the blog's "high learning rates"
-NETWORK = "-".join(str(size) for size in (blog.INPUT_SIZE,) + blog.HIDDEN_SIZES + (blog.NUM_CLASSES,))
-GRID_RATES = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
 TRAINS_WELL = 0.8  # mean test accuracy from which a model "performs well"
 MUCH_LOWER = 2.0  # "much lower" loss: at least this factor
 SMALL_GAP = 0.02  # a train-test accuracy gap up to this is "no overfitting"
 DEGRADED = 0.1  # a mean test accuracy this far below the model's best counts as degraded
 BASIN = 0.02  # a rate is in a model's basin when its mean test accuracy is within this of the model's best
 SURE = 0.99  # the least fraction of non-zero multi-threshold units that confirms the construction (C4)
-FAMILIES = (  # measurement family: (file name, what it is)
-    ("units_nonzero", "fraction of hidden units with non-zero output"),
-    ("units_positive", "fraction of hidden units with positive output"),
-    ("synapses_positive", "fraction of synapses with W_ji x_i > 0 (multi-threshold layers)"),
-    ("gradient_nonzero", "fraction of non-zero entries of each weight gradient"),
-)
-GRID_FIGURE = "test_accuracy_vs_learning_rate.png"
-FROZEN_LABELS = {"weights_unchanged": "never changed", "weights_frozen": "can never change"}
-
-
-def figure_name(family):
-    return "measurement_%s.png" % family
-
-
-def write_claims(out_dir, report_path, comparison_dir=None):
-    """Write the claims figures and the blog report of the blog's learning rates (summary.md, Figures 2
-    and 3) into ``out_dir``, and ``report_path`` (claims.md, with C7-C11 when ``comparison_dir`` holds the
-    comparison study's records); return the paths."""
-    runs = records.load_records(out_dir)
-    comparison = records.load_records(comparison_dir) if comparison_dir else None
-    paths = report.write_report(out_dir, rates=BLOG_RATES) + [os.path.join(out_dir, GRID_FIGURE)]
-    save_figure(grid_figure(runs), paths[-1])
-    if any("weights_frozen" in run for run in runs):
-        paths.append(os.path.join(out_dir, FROZEN_FIGURE))
-        save_figure(frozen_figure(runs), paths[-1])
-    for family, description in FAMILIES:
-        if measurement_names(runs, family):
-            paths.append(os.path.join(out_dir, figure_name(family)))
-            save_figure(measurement_figure(runs, family, description), paths[-1])
-    write_text(report_path, claims_markdown(runs, _relative(out_dir, report_path), comparison,
-                                            _relative(comparison_dir or ".", report_path)))
-    return paths + [report_path]
-
-
-def _relative(directory, report_path):
-    """``directory`` as the report at ``report_path`` names it."""
-    return os.path.relpath(directory, os.path.dirname(os.path.abspath(report_path)) or ".")
-
-
-def measured(runs):
-    """The runs that carry measurements (records from before measurements existed do not)."""
-    return [run for run in runs if run.get("measurements")]
-
-
-def measurement_names(runs, family):
-    return sorted({name for run in measured(runs) for name in run["measurements"]
-                   if name.startswith(family + "_")})
-
-
-def over_training(run, name):
-    """A measurement's mean over a run's training (all its windows of ``average_every`` examples)."""
-    values = curve(run["measurements"].get(name, []))
-    values = values[np.isfinite(values)]
-    return float(np.mean(values)) if values.size else math.nan
-
-
-def paired(runs, rate, value):
-    """``(central, multi)`` lists of ``value(run)`` over the seeds both models have at ``rate``."""
-    central = {run["seed"]: run for run in cell(runs, "central", rate)}
-    multi = {run["seed"]: run for run in cell(runs, "multi", rate)}
-    seeds = sorted(set(central) & set(multi))
-    return [value(central[seed]) for seed in seeds], [value(multi[seed]) for seed in seeds]
-
-
-def grid_figure(runs):
-    """Test accuracy and train-test gap against the learning rate: mean line, min-max band, each seed."""
-    figure = Figure(figsize=(11, 4.5))
-    axes = figure.subplots(1, 2)
-    for axis, (key, label) in zip(axes, (("accuracy", "test accuracy"),
-                                         ("train_test_gap", "training minus test accuracy"))):
-        for model in models(runs):
-            rates = [rate for rate in learning_rates(runs) if cell(runs, model, rate)]
-            summaries = [stats.describe([run.get(key) for run in cell(runs, model, rate)])
-                         for rate in rates]
-            axis.plot(rates, [s["mean"] for s in summaries], "o-", color=COLORS[model], label=LABELS[model])
-            axis.fill_between(rates, [s["min"] for s in summaries], [s["max"] for s in summaries],
-                              color=COLORS[model], alpha=0.2, linewidth=0)
-            for rate in rates:
-                values = [run.get(key) for run in cell(runs, model, rate)]
-                axis.plot([rate] * len(values), values, ".", color=COLORS[model], markersize=3, alpha=0.6)
-        axis.set_xscale("log")
-        axis.set_xlabel("learning rate")
-        axis.set_ylabel(label)
-    axes[0].set_ylim(0, 1.01)
-    axes[0].axhline(FAILED, color="0.6", linewidth=0.8, linestyle=":")
-    axes[0].legend(loc="lower left", frameon=False)
-    figure.suptitle("Test accuracy and overfitting over learning rates (%s seeds; line: mean, band: lowest "
-                    "to highest seed, dots: seeds)" % seed_counts(runs))
-    figure.tight_layout(rect=(0, 0, 1, 0.94))
-    return figure
-
-
-def frozen_figure(runs):
-    """Per weight matrix and blog learning rate, the fraction of entries still at their initial values
-    after training (bars) and the fraction no step could change (hatched), both models, seeds as dots."""
-    runs = [run for run in runs if "weights_frozen" in run and run["learning_rate"] in BLOG_RATES]
-    names = sorted(runs[0]["weights_frozen"])
-    rates = learning_rates(runs)
-    figure = Figure(figsize=(4.2 * len(names), 4.2))
-    axes = figure.subplots(1, len(names), squeeze=False, sharey=True)[0]
-    series = [(model, key, hatch) for model in models(runs)
-              for key, hatch in (("weights_unchanged", ""), ("weights_frozen", "//"))]
-    for axis, name in zip(axes, names):
-        for offset, (model, key, hatch) in enumerate(series):
-            for index, rate in enumerate(rates):
-                values = [run[key][name] for run in cell(runs, model, rate)]
-                position = index + (offset - (len(series) - 1) / 2) * 0.2
-                axis.bar(position, np.mean(values), 0.18, color=COLORS[model], alpha=0.45 if hatch else 0.9,
-                         hatch=hatch, edgecolor="k", linewidth=0.5,
-                         label=None if index else "%s, %s" % (LABELS[model], FROZEN_LABELS[key]))
-                axis.plot([position] * len(values), values, "k.", markersize=2)
-        axis.set_xticks(range(len(rates)))
-        axis.set_xticklabels([format_rate(rate) for rate in rates])
-        axis.set_xlabel("learning rate")
-        axis.set_title(name)
-    axes[0].set_ylabel("fraction of the matrix")
-    axes[0].set_ylim(0, 1)
-    axes[0].legend(fontsize=8, loc="upper right", frameon=False)
-    figure.suptitle("Weights that never moved from their initial values, and weights no step could move, "
-                    "after %s epochs (%s seeds)" % (_values(runs, "n_epochs"), seed_counts(runs)))
-    figure.tight_layout(rect=(0, 0, 1, 0.93))
-    return figure
-
-
-def measurement_figure(runs, family, description):
-    """One measurement family during training: a row per layer, a column per blog learning rate, both
-    models in each panel (mean over seeds, band from lowest to highest seed)."""
-    runs = measured(runs)
-    names = measurement_names(runs, family)
-    rates = [rate for rate in learning_rates(runs) if rate in BLOG_RATES]
-    rates = rates or learning_rates(runs)
-    figure = Figure(figsize=(3.6 * len(rates), 2.8 * len(names) + 1))
-    axes = figure.subplots(len(names), len(rates), squeeze=False, sharex=True, sharey="row")
-    for row, name in enumerate(names):
-        for column, rate in enumerate(rates):
-            _measurement_panel(axes[row, column], runs, name, rate)
-        axes[row, 0].set_ylabel("fraction")
-    for axis in axes[-1]:
-        axis.set_xlabel("epoch")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
-    figure.suptitle("%s during training (means over every %d examples; %s seeds)"
-                    % (description.capitalize(), runs[0]["average_every"], seed_counts(runs)))
-    figure.tight_layout(rect=(0, 0.05, 1, 0.95))
-    return figure
-
-
-def _measurement_panel(axis, runs, name, rate):
-    """Measurement ``name`` of both models at ``rate`` over training, one band per model."""
-    for model in models(runs):
-        cell_runs = [run for run in cell(runs, model, rate) if name in run["measurements"]]
-        if cell_runs:
-            report.plot_band(axis, cell_runs[0], [run["measurements"][name] for run in cell_runs], model)
-    axis.set_title("%s, learning rate %s" % (name, format_rate(rate)), fontsize=9)
-    axis.set_ylim(-0.02, 1.02)
 
 
 def claim_robust(runs):
@@ -434,51 +271,14 @@ def _fit(gap, train, multi_gaps):
 CLAIMS = (  # id, the blog's claim, its test, the figures that show it: (OWN or COMPARISON, file name)
     ("C1", "The multi-threshold model is more robust to high learning rates (%s)."
      % ", ".join(format_rate(rate) for rate in HIGH_RATES),
-     claim_robust, ((OWN, report.BARS_FIGURE),)),
+     claim_robust, ((OWN, BARS_FIGURE),)),
     ("C2", "The blog's open question: is that robustness only a shift, so that multi-threshold "
            "collapses too at even higher learning rates?", claim_shift, ((OWN, GRID_FIGURE),)),
     ("C3", "When the central model trains well, its loss is much lower than the multi model's.",
-     claim_loss, ((OWN, report.CURVES_FIGURE),)),
+     claim_loss, ((OWN, CURVES_FIGURE),)),
     ("C4", "Multi-threshold neurons fire less sparsely (\"greatly reduce the sparsity\").",
      claim_sparsity, ((OWN, figure_name("units_nonzero")),)),
     ("C5", "More weights are updated at each step (fewer zero gradients).", claim_gradients,
      ((OWN, figure_name("gradient_nonzero")), (OWN, FROZEN_FIGURE))),
     ("C6", "Multi-threshold does not overfit (train vs test gap).", claim_overfitting, ((OWN, GRID_FIGURE),)),
 )
-
-
-def claims_markdown(runs, figures=".", comparison=None, comparison_figures="."):
-    """``claims.md``: each claim with its measurement, figure, rule and verdict; provenance last. C7-C11 need
-    the ``comparison`` study's records (their figures in ``comparison_figures``)."""
-    grid = learning_rates(runs)
-    blog_seeds = sorted({run["seed"] for run in runs if run["learning_rate"] in BLOG_RATES})
-    where = {OWN: figures, COMPARISON: comparison_figures}
-    results = [(claim_id, text, test(runs), shown) for claim_id, text, test, shown in CLAIMS]
-    results += [(claim_id, text, test(runs, comparison), shown)
-                for claim_id, text, test, shown in (comparison_claims.CLAIMS if comparison else ())]
-    lines = ["# Do the blog's claims hold?", "",
-             "%d runs: both models at %d learning rates (%s), %s seeds per cell (%d seeds at the blog's four "
-             "rates); the blog's setup otherwise (%s, batch size 1, Adam, %s epochs of %s "
-             "examples). Each run records its curves and, every %d examples, the mean of per-step "
-             "measurements. Models are compared seed by seed. Figures are in `%s/`." % (
-                 len(runs), len(grid), ", ".join(format_rate(rate) for rate in grid),
-                 seed_counts(runs), len(blog_seeds), NETWORK, _values(runs, "n_epochs"),
-                 _values(runs, "n_examples"), runs[0]["average_every"], figures), "",
-             table(["claim", "verdict"], [["%s: %s" % (claim_id, text), "**%s**" % result[0]]
-                                          for claim_id, text, result, _ in results])]
-    if not comparison:
-        lines += ["", "C7-C11 need the comparison study's records: `mtneuron compare`, then "
-                  "`mtneuron claims --report-only --comparison results/compare`."]
-    for claim_id, text, (verdict, rule, findings), shown in results:
-        lines += ["", "## %s: %s" % (claim_id, text), "", "**Verdict: %s.** Rule: %s." % (verdict, rule), ""]
-        lines += bullets(findings)
-        lines += ["", "%s: %s." % ("Figure" if len(shown) == 1 else "Figures", ", ".join(
-            "`%s`" % os.path.join(where[study], name) for study, name in shown))]
-    lines += ["", "## Provenance", ""] + bullets(provenance(runs)) + [""]
-    if comparison:
-        lines += ["## Provenance of the comparison study", ""] + bullets(provenance(comparison)) + [""]
-    return "\n".join(lines)
-
-
-def _values(runs, key):
-    return "/".join(str(value) for value in sorted({run[key] for run in runs}))

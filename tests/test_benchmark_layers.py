@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mtneuron.studies import layer_benchmark
+from mtneuron.studies.benchmarks import layers as layer_benchmark
 from mtneuron.tf1 import tf
 
 

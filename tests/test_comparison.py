@@ -1,5 +1,6 @@
 """Tests for mtneuron.studies.compare: the design, the rate choice, the stages, the report, the command."""
 
+import dataclasses
 import json
 import os
 
@@ -7,19 +8,20 @@ import pytest
 from matplotlib.image import imread
 
 from mtneuron.run import records, stats
-from mtneuron.studies import compare
-from mtneuron.studies.compare import Cell
+from mtneuron.studies.comparison import config, init_check, plan, report
+from mtneuron.studies.comparison import runs as query
+from mtneuron.studies.comparison.config import Cell
 from tests.helpers import QUICK_COMPARE_ARGS, run_script
 from tests.test_hparams import plugin_data, read_events
 
 MLP_MULTI = Cell("mlp", "multi", "derived", 32, 30, 5)
 MLP_CENTRAL = Cell("mlp", "central", "scaled", 32, 30, 5)
-SEARCH = compare.SEARCH_SEED
+SEARCH = config.SEARCH_SEED
 
 
 def fake_run(cell, rate, seed, validation, accuracy=None):
     """A complete comparison record, made without training."""
-    spec = compare.spec(cell, rate, seed, 55000)
+    spec = config.spec(cell, rate, seed, 55000)
     return dict(spec.to_dict(), validation_accuracy=validation, validation_accuracies=[validation],
                 accuracy=validation if accuracy is None else accuracy, examples_per_second=32000.0,
                 us_per_step=1000.0, losses=[1.0], accuracies=[validation], epochs_trained=12, best_epoch=7,
@@ -28,7 +30,7 @@ def fake_run(cell, rate, seed, validation, accuracy=None):
 
 
 def test_the_design_has_every_cell_once():
-    cells = compare.cells(compare.default_settings())
+    cells = config.cells(config.Settings())
     assert len(set(cells)) == len(cells) == 31
     mnist = [cell for cell in cells if cell.dataset == "mnist"]
     assert len(mnist) == 3 * 2 + 3 + 5 + 2 + 2
@@ -40,76 +42,76 @@ def test_the_design_has_every_cell_once():
     signed = [cell for cell in cells if cell.dataset == "mnist1d"]
     assert not [cell for cell in signed if cell.architecture == "cnn" or cell.centred
                 or cell.init == "positive"]
-    search = compare.search_specs(cells, compare.default_settings())
-    assert len(search) == len(cells) * len(compare.RATES) and {spec.seed for spec in search} == {SEARCH}
-    only = compare.cells(compare.default_settings(groups=("cnn",), datasets=("mnist1d",)))
+    search = plan.search_specs(cells, config.Settings())
+    assert len(search) == len(cells) * len(config.RATES) and {spec.seed for spec in search} == {SEARCH}
+    only = config.cells(config.Settings(groups=("cnn",), datasets=("mnist1d",)))
     assert only == []
 
 
 def test_a_runs_file_name_carries_every_field_that_varies():
-    one = compare.spec(MLP_MULTI, 0.003, 2, 55000)
+    one = config.spec(MLP_MULTI, 0.003, 2, 55000)
     assert one.filename == "run_mnist_mlp_multi_derived_b32_e30_p5_lr0.003_seed2.json"
-    assert records.spec_of({"spec": one.to_dict()}, compare.ComparisonSpec) == one
-    centred = compare.spec(MLP_MULTI._replace(centred=True, dataset="mnist"), 0.003, 2, 55000)
+    assert records.spec_of({"spec": one.to_dict()}, config.ComparisonSpec) == one
+    centred = config.spec(MLP_MULTI._replace(centred=True, dataset="mnist"), 0.003, 2, 55000)
     assert centred.filename.startswith("run_mnist-centred_mlp_multi")
-    assert compare.cell_of(centred.to_dict()) == MLP_MULTI._replace(centred=True)
+    assert query.cell_of(centred.to_dict()) == MLP_MULTI._replace(centred=True)
 
 
 def test_the_best_validation_accuracy_of_the_search_seed_chooses_the_rate_and_ties_go_to_the_smaller():
     runs = [fake_run(MLP_MULTI, rate, SEARCH, validation) for rate, validation in
             [(0.0001, 0.90), (0.001, 0.95), (0.01, 0.95), (0.1, 0.1)]]
     runs.append(fake_run(MLP_MULTI, 0.1, 1, 0.99))  # a final seed: not part of the search
-    assert compare.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
-    assert compare.chosen_rate(runs, MLP_CENTRAL) == (None, None)
+    assert query.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
+    assert query.chosen_rate(runs, MLP_CENTRAL) == (None, None)
     runs[2]["validation_accuracy"] = float("nan")
-    assert compare.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
+    assert query.chosen_rate(runs, MLP_MULTI) == (0.001, 0.95)
 
 
 def test_final_runs_take_every_final_seed_at_the_chosen_rate_and_never_the_search():
-    settings = compare.default_settings(seeds=(1, 2, 3))
+    settings = config.Settings(seeds=(1, 2, 3))
     runs = [fake_run(MLP_MULTI, 0.001, SEARCH, 0.9), fake_run(MLP_MULTI, 0.01, SEARCH, 0.8)]
-    planned = compare.final_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
+    planned = plan.final_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
     assert [(spec.learning_rate, spec.seed) for spec in planned] == [(0.001, 1), (0.001, 2), (0.001, 3)]
     runs.append(fake_run(MLP_MULTI, 0.001, 1, 0.9))
-    assert [run["seed"] for run in compare.final_runs(runs, MLP_MULTI)] == [1]
+    assert [run["seed"] for run in query.final_runs(runs, MLP_MULTI)] == [1]
 
 
 def write_runs(directory, runs):
     for run in runs:
-        name = records.spec_of(run, compare.ComparisonSpec).filename
+        name = records.spec_of(run, config.ComparisonSpec).filename
         records.write_json(os.path.join(directory, name), run)
 
 
 def test_the_next_rate_follows_one_three_ten():
-    assert compare.next_rate(0.03, 1) == 0.1 and compare.next_rate(0.1, 1) == 0.3
-    assert compare.next_rate(0.0001, -1) == 3e-5 and compare.next_rate(3e-5, -1) == 1e-5
-    assert compare.next_rate(0.002, 1) == 0.003 and compare.next_rate(0.002, -1) == 0.001
+    assert plan.next_rate(0.03, 1) == 0.1 and plan.next_rate(0.1, 1) == 0.3
+    assert plan.next_rate(0.0001, -1) == 3e-5 and plan.next_rate(3e-5, -1) == 1e-5
+    assert plan.next_rate(0.002, 1) == 0.003 and plan.next_rate(0.002, -1) == 0.001
 
 
 def test_a_best_rate_on_an_end_of_the_grid_searches_past_it_up_to_the_extensions():
-    settings = compare.default_settings(rates=(0.001, 0.01), extensions=2)
+    settings = config.Settings(rates=(0.001, 0.01), extensions=2)
     runs = [fake_run(MLP_MULTI, 0.001, SEARCH, 0.8), fake_run(MLP_MULTI, 0.01, SEARCH, 0.9),
             fake_run(MLP_CENTRAL, 0.001, SEARCH, 0.95), fake_run(MLP_CENTRAL, 0.01, SEARCH, 0.9)]
-    planned = compare.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
+    planned = plan.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
     assert [(spec.kind, spec.learning_rate, spec.seed) for spec in planned] == [("multi", 0.03, SEARCH),
                                                                                ("central", 0.0003, SEARCH)]
     runs += [fake_run(MLP_MULTI, 0.03, SEARCH, 0.95), fake_run(MLP_CENTRAL, 0.0003, SEARCH, 0.5)]
-    planned = compare.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
+    planned = plan.edge_specs([MLP_MULTI, MLP_CENTRAL], runs, settings)
     assert [spec.learning_rate for spec in planned] == [0.1]
     runs.append(fake_run(MLP_MULTI, 0.1, SEARCH, 0.97))  # still on the edge, but two past the grid
-    assert compare.edge_specs([MLP_MULTI], runs, settings) == []
-    assert compare.cell_summary(runs, MLP_MULTI)["edge"]
-    assert compare.edge_specs([MLP_MULTI], runs[:2], settings._replace(extensions=0)) == []
-    assert compare.edge_specs([MLP_MULTI], runs[1:2], settings) == []  # one rate searched: no end to pass
+    assert plan.edge_specs([MLP_MULTI], runs, settings) == []
+    assert query.cell_summary(runs, MLP_MULTI)["edge"]
+    assert plan.edge_specs([MLP_MULTI], runs[:2], dataclasses.replace(settings, extensions=0)) == []
+    assert plan.edge_specs([MLP_MULTI], runs[1:2], settings) == []  # one rate searched: no end to pass
 
 
 def test_stages_plan_each_stage_from_the_records_before_it(tmp_path):
-    settings = compare.default_settings(groups=("mlp",), datasets=("mnist",), batch_sizes=(32,),
+    settings = config.Settings(groups=("mlp",), datasets=("mnist",), batch_sizes=(32,),
                                         rates=(0.001, 0.01), seeds=(1, 2), extensions=1)
-    stages = compare.stages(str(tmp_path), settings)
+    stages = plan.stages(str(tmp_path), settings)
 
     def train(planned, validation):
-        write_runs(str(tmp_path), [fake_run(compare.cell_of(spec.to_dict()), spec.learning_rate, spec.seed,
+        write_runs(str(tmp_path), [fake_run(query.cell_of(spec.to_dict()), spec.learning_rate, spec.seed,
                                             validation(spec)) for spec in planned])
 
     search = next(stages)
@@ -141,12 +143,12 @@ def study_runs():
 
 def test_head_to_head_pairs_each_neuron_at_its_best_init():
     runs = study_runs()
-    summaries = [compare.cell_summary(runs, cell) for cell in compare.all_cells(runs)]
-    (result,) = compare.head_to_head(runs, summaries)
+    summaries = [query.cell_summary(runs, cell) for cell in query.all_cells(runs)]
+    (result,) = query.head_to_head(runs, summaries)
     assert result["multi"]["cell"] == MLP_MULTI and result["central"]["cell"] == MLP_CENTRAL
     assert result["test"]["n"] == 3 and result["test"]["better"] == "multi"
     assert abs(result["test"]["mean_difference"] - 0.01) < 1e-9
-    summary = compare.cell_summary(runs, MLP_MULTI)
+    summary = query.cell_summary(runs, MLP_MULTI)
     assert summary["rate"] == 0.001 and summary["edge"] and summary["seeds"] == [1, 2, 3]
     assert abs(summary["us_per_step"] - 1000) < 1e-6
     assert (summary["epochs"], summary["best_epoch"], summary["capped"]) == (12, 7, 0)
@@ -156,8 +158,8 @@ def test_report_from_records(tmp_path):
     write_runs(str(tmp_path), study_runs() + [fake_run(MLP_MULTI, 0.0003, SEARCH, 0.5)])  # searched more
     check = {"checks": [{"architecture": "mlp", "kind": "multi", "init": "derived", "images": 100,
                          "layers": [{"mean": 0.01, "variance": 0.98}]}]}
-    records.write_json(os.path.join(str(tmp_path), compare.INIT_CHECK), check)
-    paths = compare.write_report(str(tmp_path))
+    records.write_json(os.path.join(str(tmp_path), init_check.FILENAME), check)
+    paths = report.write_report(str(tmp_path))
     with open(paths[-1]) as stream:
         text = stream.read()
     assert ("| MNIST MLP batch 32 | scaled, 0.001 (grid edge): 0.9620 ± 0.0010 (0.9595 to 0.9645) | derived"
@@ -189,12 +191,12 @@ def test_compare_command_on_a_quick_configuration(quick_compare, mnist_dir):
     # every cell (MLPs and softmax regression on both data sets): two rates searched (none past them:
     # --extensions 0), two final seeds at the chosen
     assert len(names) == 2 * (3 + 1) * (2 + 2)
-    with open(os.path.join(out, compare.INIT_CHECK)) as stream:
+    with open(os.path.join(out, init_check.FILENAME)) as stream:
         check = json.load(stream)
     derived = [one for one in check["checks"] if (one["architecture"], one["init"]) == ("mlp", "derived")
                and one["kind"] == "multi"][0]
     assert all(abs(layer["mean"]) < 0.5 and 0.3 < layer["variance"] < 3 for layer in derived["layers"])
-    with open(os.path.join(out, compare.SUMMARY)) as stream:
+    with open(os.path.join(out, report.SUMMARY)) as stream:
         summary = stream.read()
     assert "## Each neuron at its best init and learning rate" in summary
     assert "| MLP | multi ReLU |" in summary
@@ -219,15 +221,15 @@ def ladder_runs(dataset="mnist"):
 
 def test_the_approximations_go_one_step_at_a_time_from_the_papers_neuron_to_the_blogs():
     runs = ladder_runs() + ladder_runs("mnist1d")[:4]  # MNIST-1D: the paper's neuron alone, no step
-    summaries = [compare.cell_summary(runs, cell) for cell in compare.all_cells(runs)]
-    steps = compare.approximations(runs, summaries, "mnist")
+    summaries = [query.cell_summary(runs, cell) for cell in query.all_cells(runs)]
+    steps = query.approximations(runs, summaries, "mnist")
     assert [(step["before"]["cell"].kind, step["after"]["cell"].kind) for step in steps] == [
         ("paper", "heaviside"), ("heaviside", "relu_thresholds"), ("relu_thresholds", "multi")]
     assert [round(step["test"]["mean_difference"], 4) for step in steps] == [0.0107, 0.0507, -0.0093]
     t_ps = [step["test"]["t_p"] for step in steps]
     assert [step["holm_p"] for step in steps] == stats.holm(t_ps) and min(t_ps) < min(stats.holm(t_ps))
-    assert compare.approximations(runs, summaries, "mnist1d") == []
-    text = compare.summary_markdown(runs)
+    assert query.approximations(runs, summaries, "mnist1d") == []
+    text = report.summary_markdown(runs)
     assert "## The blog's approximations one at a time: MNIST, MLP batch 128" in text
     assert "| Heaviside + thresholds -> ReLU + thresholds | ReLU for the step |" in text
     assert "(smallest possible 0.25) | 3 |" in text
@@ -236,10 +238,10 @@ def test_the_approximations_go_one_step_at_a_time_from_the_papers_neuron_to_the_
 
 def test_the_data_sets_stand_side_by_side_one_paired_difference_per_question():
     runs = ladder_runs() + ladder_runs("mnist1d")[:4]  # MNIST-1D: the paper's neuron alone
-    text = compare.summary_markdown(runs)
-    steps = compare.approximations(runs, [compare.cell_summary(runs, one) for one in compare.all_cells(runs)],
+    text = report.summary_markdown(runs)
+    steps = query.approximations(runs, [query.cell_summary(runs, one) for one in query.all_cells(runs)],
                                    "mnist")
-    row = "| a bias added to the paper's neuron | %s | – |" % compare._difference(steps[0]["test"])
+    row = "| a bias added to the paper's neuron | %s | – |" % report._difference(steps[0]["test"])
     assert "## MNIST and MNIST-1D side by side" in text and row in text and "+0.0107 (" in row
     assert "| multi ReLU - central, MLP batch 32 | – | – |" in text  # no central cell: nothing to pair
 
@@ -247,11 +249,11 @@ def test_the_data_sets_stand_side_by_side_one_paired_difference_per_question():
 def test_records_of_a_kind_the_design_no_longer_has_are_reported_last():
     earlier = Cell("mlp", "sigmoid", "derived", 128, 30, 5)  # the earlier design's sigmoid relative
     runs = ladder_runs() + [fake_run(earlier, 0.001, SEARCH, 0.92), fake_run(earlier, 0.001, 1, 0.92)]
-    assert compare.all_cells(runs)[-1] == earlier
-    assert "| MNIST | MLP | sigmoid + thresholds | derived | 128 |" in compare.summary_markdown(runs)
+    assert query.all_cells(runs)[-1] == earlier
+    assert "| MNIST | MLP | sigmoid + thresholds | derived | 128 |" in report.summary_markdown(runs)
 
 
 def test_records_of_the_earlier_design_are_refused_in_one_line(tmp_path):
     write_runs(str(tmp_path), [fake_run(MLP_MULTI, 0.001, 1, 0.97)])  # searched with a final seed
     with pytest.raises(records.RecordError, match="no search runs \\(seed 0\\) in .*: records of an earlier"):
-        compare.write_report(str(tmp_path))
+        report.write_report(str(tmp_path))

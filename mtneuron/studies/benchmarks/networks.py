@@ -1,6 +1,6 @@
 """Side-by-side speed of one training step of every minibatch network the studies train, as Markdown.
 
-Each case builds the network as ``minibatch.build_graph`` does for a study (scaled init), feeds a
+Each case builds the network as ``networks.build_graph`` does for a study (scaled init), feeds a
 batch of MNIST training images and labels through its placeholders, and times ``train_op`` (forward,
 backward and Adam's update) in a fresh process with one thread, as a sweep's runs use the machine.
 The floor is one XLA-compiled pass over the MLP's per-synapse terms (``x W - T``, ReLU, summed): the
@@ -9,16 +9,16 @@ least any per-synapse step pays, which needs a forward pass and a backward one.
 
 import numpy as np
 
-from mtneuron import blog
+from mtneuron import blog, networks
 from mtneuron.run.markdown import table
 from mtneuron.run.pool import in_processes
-from mtneuron.studies.benchmark import timings
+from mtneuron.studies.benchmarks.engines import timings
 from mtneuron.train import minibatch
 
 NETWORK_BATCHES = (32, 128)
 NETWORKS = (("mlp", "central"), ("mlp", "multi"), ("mlp", "relu_thresholds"), ("mlp", "heaviside"),
             ("mlp", "sigmoid"), ("cnn", "central"), ("cnn", "multi"), ("linear", "linear"))
-THRESHOLDED = tuple(kind for kind in minibatch.THRESHOLDED if ("mlp", kind) in NETWORKS)  # measured
+THRESHOLDED = tuple(kind for kind in networks.THRESHOLDED if ("mlp", kind) in NETWORKS)  # measured
 PER_SYNAPSE_TARGET = 15.0  # a per-synapse MLP step at batch 128 at most this times a multi ReLU step (TF 2.x)
 
 
@@ -32,12 +32,11 @@ def _batch(data_dir, batch):
 def measure_network(architecture, kind, batch, data_dir=None, repeats=10):
     """Seconds of one training step (the fastest of ``repeats``, after two warm-up steps)."""
     from mtneuron import xla
-    from mtneuron.tf1 import tf
-    from mtneuron.train.training import session_config
+    from mtneuron.tf1 import session_config, tf
 
     config = session_config(1)
     xla.available(config)  # the first session sizes the thread pools: one thread, as in a sweep
-    model = minibatch.build_graph(architecture, kind, "scaled")
+    model = networks.build_graph(architecture, kind, "scaled")
     images, labels = _batch(data_dir, batch)
     feed = {model.inputs: images, model.target: labels}
     with tf.Session(graph=model.graph, config=config) as session:
@@ -52,8 +51,7 @@ def measure_floor(batch, data_dir=None, repeats=10):
     """Seconds of one compiled pass over the MLP's per-synapse terms: ``sum_i relu(x_bi W_ij - T_ij)``
     of both hidden layers, forward only, the images and a random second layer's input fed."""
     from mtneuron import synapses, xla
-    from mtneuron.tf1 import tf
-    from mtneuron.train.training import session_config
+    from mtneuron.tf1 import session_config, tf
 
     config = session_config(1)
     xla.available(config)
@@ -78,7 +76,7 @@ def network_measurements(batches=NETWORK_BATCHES, data_dir=None, repeats=10):
     """Every network at every batch size and the floor at each, each case in a fresh process; JSON-ready,
     so another TensorFlow's interpreter can measure and hand them back (``interpreter.call_under``)."""
     minibatch.prefer_onednn()  # as the studies train them, before TensorFlow loads; processes inherit it
-    from mtneuron.train.training import environment
+    from mtneuron.train.recording import environment
     steps = [in_processes(1, measure_network, architecture, kind, batch, data_dir, repeats)[0]
              for batch in batches for architecture, kind in NETWORKS]
     floors = [in_processes(1, measure_floor, batch, data_dir, repeats)[0] for batch in batches]

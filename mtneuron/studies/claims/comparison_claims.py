@@ -8,22 +8,33 @@ several cells, Holm's correction runs over them. Imports no TensorFlow.
 """
 
 from mtneuron import blog
+from mtneuron.blog_runs import cell
 from mtneuron.run import stats
 from mtneuron.run.markdown import p_value, wilcoxon
-from mtneuron.run.records import cell, format_rate
-from mtneuron.studies import compare, verdicts
-from mtneuron.studies.compare import DATA_NAMES, NETWORKS, PAPER_BATCH
+from mtneuron.run.records import format_rate
+from mtneuron.studies.claims import verdicts
+from mtneuron.studies.claims.figures import COMPARISON, FROZEN_FIGURE, OWN
+from mtneuron.studies.comparison import config
+from mtneuron.studies.comparison import figures as comparison_figures
+from mtneuron.studies.comparison.config import DATA_NAMES, NETWORKS, PAPER_BATCH
+from mtneuron.studies.comparison.runs import (
+    all_cells,
+    approximations,
+    best_of,
+    cell_summary,
+    head_to_head,
+    paired_accuracies,
+    signed_inputs,
+)
 
-OWN, COMPARISON = "claims", "comparison"  # where a claim's figure is: the claims study's or the comparison's
-FROZEN_FIGURE = "weights_frozen.png"  # the claims study's figure of the weights that never moved
 MATCHES = 0.005  # multi "matches" central unless it is shown worse by more than this
 WITHIN = 0.05  # the paper's neuron trains "to within" this of the ReLU multi-threshold network
 FROZEN_TOLERANCE = 0.005  # measured frozen fraction against 1/2 + 1/2 x (never-lit pixels)
 
 
 def _summaries(comparison):
-    """``compare.cell_summary`` of every cell of the comparison study."""
-    return [compare.cell_summary(comparison, one) for one in compare.all_cells(comparison)]
+    """``runs.cell_summary`` of every cell of the comparison study."""
+    return [cell_summary(comparison, one) for one in all_cells(comparison)]
 
 
 def _summary_text(summary):
@@ -71,7 +82,7 @@ MATCH_RULE = ("each neuron at the init and learning rate that won on validation,
 
 def claim_fair(runs, comparison):
     """C7: on MNIST, each neuron at its own best init and rate, multi-threshold matches or beats central."""
-    results = [result for result in compare.head_to_head(comparison, _summaries(comparison))
+    results = [result for result in head_to_head(comparison, _summaries(comparison))
                if result["dataset"] == "mnist"]
     rule = "on MNIST, per network and batch size: " + MATCH_RULE
     return _match_verdict(results), rule, _match_lines(results)
@@ -79,19 +90,19 @@ def claim_fair(runs, comparison):
 
 def claim_signed(runs, comparison):
     """C11: where the inputs have both signs (MNIST-1D; MNIST centred), multi-threshold matches central."""
-    results = compare.signed_inputs(comparison, _summaries(comparison))
+    results = signed_inputs(comparison, _summaries(comparison))
     return (_match_verdict(results), "MNIST-1D per batch size and MNIST with centred inputs: " + MATCH_RULE,
             _match_lines(results))
 
 
 def _paired_line(comparison, reference, candidate, name):
     """``name`` against ``reference`` (cell summaries): both, and ``candidate - reference`` paired by seed."""
-    pairs = compare.paired_accuracies(comparison, reference["cell"], candidate["cell"])
+    pairs = paired_accuracies(comparison, reference["cell"], candidate["cell"])
     test = stats.paired_test(*pairs, margin=0.0)
     return test, "%s: %s at rate %s, %s; against %s %s at rate %s, %s: difference %+.4f (95%% CI %+.4f to " \
         "%+.4f), %d seeds" % (
             name, _summary_text(candidate), format_rate(candidate["rate"]), _epochs_text(candidate),
-            compare.LABELS[reference["cell"].kind], _summary_text(reference), format_rate(reference["rate"]),
+            config.LABELS[reference["cell"].kind], _summary_text(reference), format_rate(reference["rate"]),
             _epochs_text(reference), test["mean_difference"], test["ci95"][0], test["ci95"][1], test["n"])
 
 
@@ -99,14 +110,14 @@ def claim_heaviside(runs, comparison):
     """C8: the paper's neuron (Heaviside step, a threshold per synapse, no bias) trains to within
     ``WITHIN`` of the ReLU multi-threshold MLP, each to its own plateau, on each data set."""
     summaries, lines, found = _summaries(comparison), [], []
-    for dataset in compare.DATASETS:
-        multi = compare.best_of(summaries, "mlp", "multi", PAPER_BATCH, dataset)
-        for kind in compare.PAPER_NEURONS:
-            paper = compare.best_of(summaries, "mlp", kind, PAPER_BATCH, dataset)
+    for dataset in config.DATASETS:
+        multi = best_of(summaries, "mlp", "multi", PAPER_BATCH, dataset)
+        for kind in config.PAPER_NEURONS:
+            paper = best_of(summaries, "mlp", kind, PAPER_BATCH, dataset)
             if multi is None or paper is None:
                 continue
             test, line = _paired_line(comparison, multi, paper, "%s, %s (MLP, batch %d)" % (
-                DATA_NAMES[dataset], compare.LABELS[kind], PAPER_BATCH))
+                DATA_NAMES[dataset], config.LABELS[kind], PAPER_BATCH))
             lines.append(line + "; %.0f us/step against %.0f." % (paper["us_per_step"], multi["us_per_step"]))
             if kind == "paper":
                 found.append(test["ci95"][0] >= -WITHIN)
@@ -122,16 +133,16 @@ def claim_heaviside(runs, comparison):
 def claim_approximations(runs, comparison):
     """C10: the blog's three approximations of the paper's neuron, one at a time, cost no accuracy."""
     summaries, lines, costs, steps_tested = _summaries(comparison), [], 0, 0
-    for dataset in compare.DATASETS:
-        for step in compare.approximations(comparison, summaries, dataset):
+    for dataset in config.DATASETS:
+        for step in approximations(comparison, summaries, dataset):
             test = step["test"]
             cost = step["holm_p"] < stats.ALPHA and test["mean_difference"] < 0
             gain = step["holm_p"] < stats.ALPHA and test["mean_difference"] > 0
             costs, steps_tested = costs + cost, steps_tested + 1
             lines.append("%s, %s (%s -> %s): after - before = %+.4f (95%% CI %+.4f to %+.4f), paired t-test "
                          "p = %s, Holm p = %s, Wilcoxon p = %s, %d seeds: %s." % (
-                             DATA_NAMES[dataset], step["change"], compare.LABELS[step["before"]["cell"].kind],
-                             compare.LABELS[step["after"]["cell"].kind], test["mean_difference"],
+                             DATA_NAMES[dataset], step["change"], config.LABELS[step["before"]["cell"].kind],
+                             config.LABELS[step["after"]["cell"].kind], test["mean_difference"],
                              test["ci95"][0], test["ci95"][1], p_value(test["t_p"]), p_value(step["holm_p"]),
                              wilcoxon(test), test["n"],
                              "costs accuracy" if cost else "gains accuracy" if gain else
@@ -154,12 +165,12 @@ def claim_linear(runs, comparison):
     summaries = _summaries(comparison)
     linear = [one for one in summaries if one["cell"].kind == "linear" and one["cell"].dataset == "mnist"]
     for summary in [one for one in linear if one["test"]["n"]]:
-        multi = compare.best_of(summaries, "mlp", "multi", summary["cell"].batch_size)
+        multi = best_of(summaries, "mlp", "multi", summary["cell"].batch_size)
         if multi is not None:
             lines.append(_paired_line(comparison, summary, multi, "MNIST, the multi MLP at batch %d (%s init)"
                                       % (summary["cell"].batch_size, multi["cell"].init))[1] + ".")
-    one_layer = compare.best_of(summaries, "mlp1", "central", PAPER_BATCH)
-    multi = compare.best_of(summaries, "mlp", "multi", PAPER_BATCH)
+    one_layer = best_of(summaries, "mlp1", "central", PAPER_BATCH)
+    multi = best_of(summaries, "mlp", "multi", PAPER_BATCH)
     if one_layer is not None and multi is not None:
         lines.append(_paired_line(comparison, one_layer, multi, "MNIST, the multi MLP at batch %d (%s init), "
                                   "against %s (one non-linear layer too)" % (
@@ -200,15 +211,16 @@ def _frozen_lines(runs):
 CLAIMS = (  # id, the claim, its test, the figures that show it: (OWN or COMPARISON, file name)
     ("C7", "On MNIST, with each neuron at its own best learning rate and init and trained to its plateau, "
            "multi-threshold matches or beats central-threshold, per network and batch size.", claim_fair,
-     ((COMPARISON, compare.TEST_FIGURE), (COMPARISON, compare.RATE_FIGURE))),
+     ((COMPARISON, comparison_figures.TEST_FIGURE), (COMPARISON, comparison_figures.RATE_FIGURE))),
     ("C8", "The paper's neuron (Heaviside step, a threshold per synapse, no bias) trains to within %s of the "
            "ReLU multi-threshold network, both trained to their plateaus." % WITHIN, claim_heaviside,
-     ((COMPARISON, compare.TEST_FIGURE), (COMPARISON, compare.RATE_FIGURE))),
+     ((COMPARISON, comparison_figures.TEST_FIGURE), (COMPARISON, comparison_figures.RATE_FIGURE))),
     ("C9", "On pixels the multi-threshold network's first layer is linear and half its weights are frozen; "
-           "what that costs.", claim_linear, ((OWN, FROZEN_FIGURE), (COMPARISON, compare.TEST_FIGURE))),
+           "what that costs.", claim_linear,
+     ((OWN, FROZEN_FIGURE), (COMPARISON, comparison_figures.TEST_FIGURE))),
     ("C10", "The blog's approximations of the paper's neuron (a bias, ReLU for the step, thresholds fixed "
-            "at 0) cost no accuracy.", claim_approximations, ((COMPARISON, compare.TEST_FIGURE),)),
+            "at 0) cost no accuracy.", claim_approximations, ((COMPARISON, comparison_figures.TEST_FIGURE),)),
     ("C11", "Where the inputs have both signs (MNIST-1D; MNIST centred), so that the first multi-threshold "
             "layer is not linear, multi-threshold matches or beats central-threshold.", claim_signed,
-     ((COMPARISON, compare.TEST_FIGURE),)),
+     ((COMPARISON, comparison_figures.TEST_FIGURE),)),
 )

@@ -3,7 +3,7 @@ floor and target on made-up measurements."""
 
 import pytest
 
-from mtneuron.studies import network_benchmark
+from mtneuron.studies.benchmarks import networks as network_benchmark
 
 
 @pytest.mark.slow

@@ -7,9 +7,9 @@ import pytest
 from matplotlib.container import BarContainer
 from matplotlib.image import imread
 
-from mtneuron import blog
+from mtneuron import blog, blog_runs
 from mtneuron.run import files, records
-from mtneuron.studies import report
+from mtneuron.studies.reproduction import figures, report
 from tests.helpers import fake_record
 
 # Test accuracies of one seed's blog sweep: close to the blog's, except central at 0.0005 (+0.05)
@@ -151,7 +151,7 @@ def epochs_and_means(axis):
 
 
 def test_the_curves_figure_has_a_column_per_rate_and_curves_in_epochs():
-    figure = report.curves_figure(blog_shaped(sweep(ONE_SEED)))
+    figure = figures.curves_figure(blog_shaped(sweep(ONE_SEED)))
     axes = np.array(figure.axes).reshape(2, 4)
     assert [axis.get_title() for axis in axes[0]] == ["learning rate %s" % rate for rate in
                                                       ("0.0005", "0.001", "0.005", "0.01")]
@@ -167,7 +167,7 @@ def test_over_several_seeds_the_curves_figure_draws_a_band_and_says_so():
     runs = several_seeds()
     for run in runs:
         run["accuracies"] = [run["accuracy"]] * 4
-    axes = report.curves_figure(runs).axes
+    axes = figures.curves_figure(runs).axes
     assert len(axes[4].collections) == 2 and [y[0] for _, y in epochs_and_means(axes[4])] == \
         pytest.approx([0.9271, 0.90])
     assert "mean over 3 seeds; band: lowest to highest seed" in axes[0].figure.texts[0].get_text()
@@ -175,7 +175,7 @@ def test_over_several_seeds_the_curves_figure_draws_a_band_and_says_so():
 
 def test_the_bars_figure_shows_mean_accuracy_each_seed_and_the_blogs_number():
     runs = several_seeds()
-    axis = report.bars_figure(runs).axes[0]
+    axis = figures.bars_figure(runs).axes[0]
     central, multi = [container for container in axis.containers if isinstance(container, BarContainer)]
     assert len(central.errorbar.lines[2][0].get_segments()) == 4  # a 95% interval on every bar
     assert [bar.get_height() for bar in central.patches] == pytest.approx([0.9271, 0.90, 0.28, 0.13])
@@ -191,13 +191,13 @@ def test_the_bars_figure_shows_mean_accuracy_each_seed_and_the_blogs_number():
 
 def test_write_report_draws_both_figures_and_writes_the_summary(tmp_path):
     for run in blog_shaped(sweep(ONE_SEED)) + sweep({("multi", 0.02): 0.5}):
-        records.write_json(str(tmp_path / records.spec_of(run).filename), run)
+        records.write_json(str(tmp_path / records.spec_of(run, blog_runs.RunSpec).filename), run)
     reference = tmp_path / "faithful"
     reference.mkdir()
     for run in sweep(ONE_SEED, "faithful"):
-        records.write_json(str(reference / records.spec_of(run).filename), run)
+        records.write_json(str(reference / records.spec_of(run, blog_runs.RunSpec).filename), run)
     paths = report.write_report(str(tmp_path), [str(reference)], rates=blog.LEARNING_RATES)
-    assert [os.path.basename(path) for path in paths] == [report.CURVES_FIGURE, report.BARS_FIGURE,
+    assert [os.path.basename(path) for path in paths] == [figures.CURVES_FIGURE, figures.BARS_FIGURE,
                                                           report.SUMMARY]
     assert imread(paths[0]).shape[:2] == pytest.approx((7 * files.FIGURE_DPI, 16 * files.FIGURE_DPI), abs=1)
     assert imread(paths[1]).shape[:2] == pytest.approx((5 * files.FIGURE_DPI, 8 * files.FIGURE_DPI), abs=1)
@@ -205,5 +205,5 @@ def test_write_report_draws_both_figures_and_writes_the_summary(tmp_path):
     assert text.startswith("# Reproduction of the blog's experiment\n\n## Test accuracy against the blog\n")
     assert "| 0.02 |" not in text and "## Against the runs in `%s`" % reference in text
     assert "- runs: 8, from 2023-11-14 22:13 to 2023-11-14 22:14 UTC" in text
-    assert text.endswith("Figures: `%s` (Figure 2) and `%s` (Figure 3).\n" % (report.CURVES_FIGURE,
-                                                                               report.BARS_FIGURE))
+    assert text.endswith("Figures: `%s` (Figure 2) and `%s` (Figure 3).\n" % (figures.CURVES_FIGURE,
+                                                                               figures.BARS_FIGURE))

@@ -13,7 +13,7 @@ import numpy as np
 from mtneuron import blog
 from mtneuron.run.markdown import DASH, table
 from mtneuron.run.pool import spawn_pool
-from mtneuron.studies.benchmark import timings
+from mtneuron.studies.benchmarks.engines import timings
 
 LAYER_BATCHES = (1, 32, 128, 1024)
 DENSE_VARIANTS = ("dense", "identity", "non-negative", "per-synapse", "per-synapse chunked",
@@ -67,8 +67,7 @@ def measure_layer(variant, batch, repeats=20):
     """
     import resource
 
-    from mtneuron.tf1 import tf
-    from mtneuron.train.training import session_config
+    from mtneuron.tf1 import session_config, tf
 
     case = _layer_case(variant, batch)
     with tf.Session(graph=case.graph, config=session_config(1)) as session:

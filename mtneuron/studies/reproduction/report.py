@@ -1,23 +1,23 @@
-"""Figures 2 and 3 and the tables against the blog, all drawn from run records on disk."""
+"""The blog reproduction's report: ``summary.md`` (test accuracy against the blog per cell, the
+final points, the reading, every run beside the same run on another engine or TensorFlow) and both
+figures."""
 
 import os
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from mtneuron import blog
-from mtneuron.blog import COLORS, LABELS
+from mtneuron import blog, blog_runs
+from mtneuron.blog import LABELS
+from mtneuron.blog_runs import cell, learning_rates, models, same_run, seed_counts
 from mtneuron.run import records, stats
 from mtneuron.run.files import save_figure, write_text
 from mtneuron.run.markdown import DASH, bullets, number, provenance, sweep_seconds, table
-from mtneuron.run.records import cell, curve_band, format_rate, learning_rates, models, same_run, seed_counts
+from mtneuron.run.records import format_rate
+from mtneuron.studies.reproduction import figures
 
 AGREEMENT = 0.02  # test accuracies this close to the blog's count as agreeing
 FAILED = 0.5  # a run below this test accuracy failed to train (chance is 0.1)
-CURVES_FIGURE = "accuracy_and_loss_curves.png"
-BARS_FIGURE = "accuracy_vs_rate_and_type.png"
 SUMMARY = "summary.md"
-BLOG_MARK = "blog (one run)"
 DEFAULT_REFERENCES = ("tf1.15/faithful", "faithful")  # the blog's loop on TF 1.15, then on this TensorFlow
 
 
@@ -29,9 +29,9 @@ def write_report(out_dir, reference_dirs=(), rates=None):
     """
     runs = [run for run in records.load_records(out_dir) if rates is None or run["learning_rate"] in rates]
     reference = load_references(reference_dirs)
-    paths = [os.path.join(out_dir, name) for name in (CURVES_FIGURE, BARS_FIGURE, SUMMARY)]
-    save_figure(curves_figure(runs), paths[0])
-    save_figure(bars_figure(runs), paths[1])
+    paths = [os.path.join(out_dir, name) for name in (figures.CURVES_FIGURE, figures.BARS_FIGURE, SUMMARY)]
+    save_figure(figures.curves_figure(runs), paths[0])
+    save_figure(figures.bars_figure(runs), paths[1])
     write_text(paths[2], summary_markdown(runs, reference))
     return paths
 
@@ -49,102 +49,6 @@ def load_references(directories):
 
 # Figures.
 
-def curves_figure(runs):
-    """Figure 2: loss (log scale) over accuracy, one column per learning rate, x in epochs; over several
-    seeds, the mean curve with a band from the lowest to the highest seed."""
-    rates = learning_rates(runs)
-    figure = Figure(figsize=(4 * len(rates), 7))
-    axes = figure.subplots(2, len(rates), squeeze=False, sharex=True)
-    n_epochs = max(run["n_epochs"] for run in runs)
-    for column, rate in enumerate(rates):
-        for model in models(runs):
-            _plot_cell_curves(axes[:, column], cell(runs, model, rate), model)
-        axes[0, column].set_title("learning rate %s" % format_rate(rate))
-        axes[0, column].set_yscale("log")
-        axes[1, column].set_ylim(0, 1.01)
-        axes[1, column].set_xlabel("epoch")
-        axes[1, column].set_xticks(range(n_epochs + 1))
-    axes[0, 0].set_ylabel("cross-entropy loss")
-    axes[1, 0].set_ylabel("accuracy")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
-    seeds = seed_counts(runs)
-    figure.suptitle("%s (means over every %d training examples)%s" % (
-        blog.CURVES_TITLE, runs[0]["average_every"],
-        "" if seeds == "1" else "\nmean over %s seeds; band: lowest to highest seed" % seeds))
-    figure.tight_layout(rect=(0, 0.05, 1, 0.95))
-    return figure
-
-
-def _plot_cell_curves(column_axes, cell_runs, model):
-    """A cell's loss curves on the upper and accuracy curves on the lower of ``column_axes``."""
-    if cell_runs:
-        for axis, key in zip(column_axes, ("losses", "accuracies")):
-            plot_band(axis, cell_runs[0], [run[key] for run in cell_runs], model)
-
-
-def plot_band(axis, run, curves, model):
-    """A model's mean over ``curves`` (dashed; x in epochs, scaled by ``run``) and, over several seeds,
-    the band from the lowest to the highest seed."""
-    mean, low, high = curve_band(curves)
-    epochs = np.arange(1, len(mean) + 1) * run["average_every"] / run["n_examples"]
-    axis.plot(epochs, mean, linestyle="--", color=COLORS[model], label=LABELS[model])
-    if np.any(high > low):
-        axis.fill_between(epochs, low, high, color=COLORS[model], alpha=0.2, linewidth=0)
-
-
-def bars_figure(runs):
-    """Figure 3: mean test accuracy as bars grouped by learning rate, labelled inside to 3 decimals; over
-    several seeds, each seed as a dot and the 95% interval of the mean as an error bar; the blog's
-    value as a black mark."""
-    rates, kinds = learning_rates(runs), models(runs)
-    figure = Figure(figsize=(max(8, 1.6 * len(rates)), 5))
-    axis = figure.subplots()
-    width = 0.8 / len(kinds)
-    positions = np.arange(len(rates))
-    for index, model in enumerate(kinds):
-        offsets = positions + (index - (len(kinds) - 1) / 2) * width
-        cells = [cell(runs, model, rate) for rate in rates]
-        _bars(axis, offsets, width, cells, model)
-        _seeds_and_blog_marks(axis, offsets, cells, model, rates)
-    axis.set_xticks(positions)
-    axis.set_xticklabels([format_rate(rate) for rate in rates])
-    axis.set_xlabel("learning rate")
-    axis.set_ylabel("test accuracy")
-    axis.set_ylim(0, 1.05)
-    seeds = seed_counts(runs)
-    several = "" if seeds == "1" else " (%s seeds: mean, 95%% CI, each seed)" % seeds
-    axis.set_title(blog.BARS_TITLE + several)
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(kinds) + 1, frameon=False)
-    figure.tight_layout()
-    return figure
-
-
-def _bars(axis, offsets, width, cells, model):
-    """A model's mean test accuracy per cell as labelled bars, with the 95% interval where there is one."""
-    summaries = [stats.describe([run["accuracy"] for run in cell_runs]) for cell_runs in cells]
-    heights = np.array([summary["mean"] for summary in summaries])
-    errors = np.array([[summary["mean"] - summary["ci95"][0], summary["ci95"][1] - summary["mean"]]
-                       for summary in summaries]).T
-    bars = axis.bar(offsets, heights, width, label=LABELS[model], color=COLORS[model],
-                    yerr=errors if np.isfinite(errors).any() else None, capsize=3)
-    axis.bar_label(bars, labels=["" if np.isnan(h) else "%.3f" % h for h in heights], label_type="center",
-                   fontsize=9, color="white", fontweight="bold")  # inside the bar: clear of the blog's marks
-
-
-def _seeds_and_blog_marks(axis, offsets, cells, model, rates):
-    """Each seed's test accuracy as a dot (over several seeds) and the blog's as a cross, labelled once."""
-    for offset, cell_runs, rate in zip(offsets, cells, rates):
-        accuracies = [run["accuracy"] for run in cell_runs]
-        if len(accuracies) > 1:
-            axis.plot(np.full(len(accuracies), offset), accuracies, ".", color="0.3", markersize=3)
-        if (model, rate) in blog.TEST_ACCURACY:
-            labelled = BLOG_MARK in axis.get_legend_handles_labels()[1]
-            axis.plot([offset], [blog.TEST_ACCURACY[(model, rate)]], "kx", markersize=9, markeredgewidth=2,
-                      label=None if labelled else BLOG_MARK)
-
-
-# summary.md: the tables and findings against the blog.
 
 def summary_markdown(runs, reference=()):
     """``summary.md``: the tables against the blog (and ``(directory, runs)`` references), provenance."""
@@ -162,7 +66,8 @@ def summary_markdown(runs, reference=()):
         lines += [""] + reference_markdown(runs, reference)
     lines += ["", "## Runs", "", runs_table(runs), "", "## Provenance", ""]
     lines += bullets(provenance(runs))
-    lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (CURVES_FIGURE, BARS_FIGURE), ""]
+    lines += ["", "Figures: `%s` (Figure 2) and `%s` (Figure 3)." % (figures.CURVES_FIGURE,
+                                                                     figures.BARS_FIGURE), ""]
     return "\n".join(lines)
 
 
@@ -300,7 +205,7 @@ def runs_table(runs):
     """Markdown table: engine, steps, divergence and speed of every run."""
     return table(
         ["run", "engine", "steps", "diverged", "wall time (s)", "examples/s"],
-        [[records.spec_of(run).filename, run["engine"], "%d" % run["steps"],
+        [[records.spec_of(run, blog_runs.RunSpec).filename, run["engine"], "%d" % run["steps"],
           "yes" if run["diverged"] else "no", "%.0f" % run["wall_time_s"],
           "%.0f" % run["examples_per_second"]] for run in runs])
 

@@ -1,0 +1,131 @@
+"""The comparison's two figures: the learning-rate search of every cell, and every final seed's test
+accuracy."""
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from mtneuron import blog
+from mtneuron.run import records
+from mtneuron.studies.comparison.config import DATA_NAMES, LABELS, NETWORKS, PAPER_NEURONS
+from mtneuron.studies.comparison.runs import (
+    all_cells,
+    cell_summary,
+    chosen_rate,
+    final_runs,
+    search_runs,
+    validation_of,
+)
+
+RATE_FIGURE = "validation_vs_rate.png"
+TEST_FIGURE = "test_accuracy.png"
+GROUP_ORDER = ("MLP", "MLP (the paper's neurons)", "MLP 784-87-10", "CNN", "Linear")  # see _group
+COLORS = {"central": blog.COLORS["central"], "multi": blog.COLORS["multi"], "crelu": "tab:olive",
+          "paper": "tab:red", "heaviside": "tab:green", "sigmoid": "tab:purple",
+          "relu_thresholds": "tab:brown", "linear": "tab:gray"}
+MARKERS = {"blog": "s", "scaled": "o", "derived": "D", "positive": "^"}
+LINES = {"blog": ":", "scaled": "--", "derived": "-", "positive": "-."}
+
+
+def _group(cell):
+    """``MNIST: MLP (the paper's neurons)``: the data set and the kind of network a cell belongs to."""
+    network = NETWORKS[cell.architecture] + (" (the paper's neurons)" if cell.kind in PAPER_NEURONS else "")
+    return "%s: %s" % (DATA_NAMES[cell.dataset], network)
+
+
+def _group_order(group):
+    data, network = group.split(": ")
+    return list(DATA_NAMES.values()).index(data), GROUP_ORDER.index(network)
+
+
+def _panels(runs):
+    """One panel per group of cells (``_group``) and batch size, in the report's order."""
+    return sorted({(_group(cell), cell.batch_size) for cell in all_cells(runs)},
+                  key=lambda panel: (_group_order(panel[0]), panel[1]))
+
+
+def rate_figure(runs):
+    """Validation error of every search against the learning rate (log-log): colour is the neuron, line
+    the init; the chosen rate circled, the final seeds' test errors as crosses at it."""
+    panels = _panels(runs)
+    columns = min(3, len(panels))
+    rows = (len(panels) + columns - 1) // columns
+    figure = Figure(figsize=(4.8 * columns, 3.6 * rows + 1.2))
+    axes = figure.subplots(rows, columns, squeeze=False, sharey=True).ravel()
+    for axis, (group, batch) in zip(axes, panels):
+        for cell in all_cells(runs):
+            if (_group(cell), cell.batch_size) == (group, batch):
+                _plot_search(axis, runs, cell)
+        axis.set_xscale("log")
+        axis.set_yscale("log")
+        axis.set_title("%s, batch size %d" % (group, batch), fontsize=10)
+        axis.set_xlabel("learning rate")
+        axis.grid(True, which="major", color="0.9")
+    for axis in axes[len(panels):]:
+        axis.set_visible(False)
+    for axis in axes[::columns]:
+        axis.set_ylabel("error (1 - accuracy)")
+    figure.legend(handles=_legend_handles(runs), loc="lower center", ncol=5, fontsize=8, frameon=False)
+    figure.suptitle("Learning-rate search: validation error of the search's seed (lines), the chosen rate "
+                    "(circled), every seed's test error there (x)")
+    figure.tight_layout(rect=(0, 0.6 / (3.6 * rows + 1.2), 1, 0.95))
+    return figure
+
+
+def _legend_handles(runs):
+    """A colour per neuron and a line per init of the cells in ``runs``."""
+    cells = all_cells(runs)
+    kinds = [kind for kind in LABELS if any(cell.kind == kind for cell in cells)]
+    inits = [init for init in LINES if any(cell.init == init for cell in cells)]
+    return ([Line2D([], [], color=COLORS[kind], linewidth=3, label=LABELS[kind]) for kind in kinds] +
+            [Line2D([], [], color="k", linestyle=LINES[init], marker=MARKERS[init], markersize=4,
+                    label="%s init" % init) for init in inits])
+
+
+def _plot_search(axis, runs, cell):
+    """One cell's search line, its chosen rate circled, and its final seeds' test errors."""
+    color, marker = COLORS[cell.kind], MARKERS[cell.init]
+    searched = search_runs(runs, cell)
+    axis.plot([run["learning_rate"] for run in searched], [_error(validation_of(run)) for run in searched],
+              LINES[cell.init], marker=marker, color=color, markersize=3.5, linewidth=1.2)
+    rate, validation = chosen_rate(runs, cell)
+    if rate is not None:
+        axis.plot([rate], [_error(validation)], "o", markersize=11, markerfacecolor="none", color=color)
+    final = final_runs(runs, cell)
+    axis.plot([run["learning_rate"] for run in final], [_error(run["accuracy"]) for run in final], "x",
+              color=color, markersize=5)
+
+
+def _error(accuracy):
+    """1 - accuracy, kept off zero for a log axis."""
+    return max(1.0 - accuracy, 1e-4)
+
+
+def test_figure(runs):
+    """The test accuracy of every final seed per cell (a row each, grouped by network and batch size), with
+    the mean and its 95% interval; colour is the neuron, marker the init."""
+    summaries = [cell_summary(runs, cell) for cell in all_cells(runs)]
+    figure = Figure(figsize=(9.5, 0.3 * len(summaries) + 1.6))
+    axis = figure.subplots()
+    for row, summary in enumerate(summaries):
+        cell = summary["cell"]
+        final = final_runs(runs, cell)
+        axis.plot([run["accuracy"] for run in final], [row] * len(final), MARKERS[cell.init],
+                  color=COLORS[cell.kind], alpha=0.55, markersize=5)
+        if summary["test"]["n"] > 1:
+            low, high = summary["test"]["ci95"]
+            axis.plot([low, high], [row, row], "-", color="k", linewidth=1.5)
+            axis.plot([summary["test"]["mean"]], [row], "|", color="k", markersize=12)
+        if row and (cell.architecture, cell.batch_size) != (summaries[row - 1]["cell"].architecture,
+                                                             summaries[row - 1]["cell"].batch_size):
+            axis.axhline(row - 0.5, color="0.75", linewidth=0.8)
+    axis.set_yticks(range(len(summaries)))
+    axis.set_yticklabels(["%s b%d: %s, %s (rate %s)" % (
+        NETWORKS[summary["cell"].architecture], summary["cell"].batch_size, LABELS[summary["cell"].kind],
+        summary["cell"].init, records.format_rate(summary["rate"])) for summary in summaries], fontsize=8)
+    axis.invert_yaxis()
+    axis.grid(True, axis="x", color="0.9")
+    axis.set_xlabel("test accuracy")
+    axis.set_title("Test accuracy at each cell's chosen rate: seeds, mean (|), 95% interval (line)",
+                   fontsize=10)
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,113 @@
+"""Figures 2 and 3 of the blog, redrawn from run records: the curves of every cell, and test accuracy
+against the learning rate and the neuron, with the blog's own numbers marked."""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from mtneuron import blog
+from mtneuron.blog import COLORS, LABELS
+from mtneuron.blog_runs import cell, learning_rates, models, seed_counts
+from mtneuron.run import stats
+from mtneuron.run.records import curve_band, format_rate
+
+CURVES_FIGURE = "accuracy_and_loss_curves.png"
+BARS_FIGURE = "accuracy_vs_rate_and_type.png"
+BLOG_MARK = "blog (one run)"
+
+
+def curves_figure(runs):
+    """Figure 2: loss (log scale) over accuracy, one column per learning rate, x in epochs; over several
+    seeds, the mean curve with a band from the lowest to the highest seed."""
+    rates = learning_rates(runs)
+    figure = Figure(figsize=(4 * len(rates), 7))
+    axes = figure.subplots(2, len(rates), squeeze=False, sharex=True)
+    n_epochs = max(run["n_epochs"] for run in runs)
+    for column, rate in enumerate(rates):
+        for model in models(runs):
+            _plot_cell_curves(axes[:, column], cell(runs, model, rate), model)
+        axes[0, column].set_title("learning rate %s" % format_rate(rate))
+        axes[0, column].set_yscale("log")
+        axes[1, column].set_ylim(0, 1.01)
+        axes[1, column].set_xlabel("epoch")
+        axes[1, column].set_xticks(range(n_epochs + 1))
+    axes[0, 0].set_ylabel("cross-entropy loss")
+    axes[1, 0].set_ylabel("accuracy")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=2, frameon=False)
+    seeds = seed_counts(runs)
+    figure.suptitle("%s (means over every %d training examples)%s" % (
+        blog.CURVES_TITLE, runs[0]["average_every"],
+        "" if seeds == "1" else "\nmean over %s seeds; band: lowest to highest seed" % seeds))
+    figure.tight_layout(rect=(0, 0.05, 1, 0.95))
+    return figure
+
+
+def _plot_cell_curves(column_axes, cell_runs, model):
+    """A cell's loss curves on the upper and accuracy curves on the lower of ``column_axes``."""
+    if cell_runs:
+        for axis, key in zip(column_axes, ("losses", "accuracies")):
+            plot_band(axis, cell_runs[0], [run[key] for run in cell_runs], model)
+
+
+def plot_band(axis, run, curves, model):
+    """A model's mean over ``curves`` (dashed; x in epochs, scaled by ``run``) and, over several seeds,
+    the band from the lowest to the highest seed."""
+    mean, low, high = curve_band(curves)
+    epochs = np.arange(1, len(mean) + 1) * run["average_every"] / run["n_examples"]
+    axis.plot(epochs, mean, linestyle="--", color=COLORS[model], label=LABELS[model])
+    if np.any(high > low):
+        axis.fill_between(epochs, low, high, color=COLORS[model], alpha=0.2, linewidth=0)
+
+
+def bars_figure(runs):
+    """Figure 3: mean test accuracy as bars grouped by learning rate, labelled inside to 3 decimals; over
+    several seeds, each seed as a dot and the 95% interval of the mean as an error bar; the blog's
+    value as a black mark."""
+    rates, kinds = learning_rates(runs), models(runs)
+    figure = Figure(figsize=(max(8, 1.6 * len(rates)), 5))
+    axis = figure.subplots()
+    width = 0.8 / len(kinds)
+    positions = np.arange(len(rates))
+    for index, model in enumerate(kinds):
+        offsets = positions + (index - (len(kinds) - 1) / 2) * width
+        cells = [cell(runs, model, rate) for rate in rates]
+        _bars(axis, offsets, width, cells, model)
+        _seeds_and_blog_marks(axis, offsets, cells, model, rates)
+    axis.set_xticks(positions)
+    axis.set_xticklabels([format_rate(rate) for rate in rates])
+    axis.set_xlabel("learning rate")
+    axis.set_ylabel("test accuracy")
+    axis.set_ylim(0, 1.05)
+    seeds = seed_counts(runs)
+    several = "" if seeds == "1" else " (%s seeds: mean, 95%% CI, each seed)" % seeds
+    axis.set_title(blog.BARS_TITLE + several)
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(kinds) + 1, frameon=False)
+    figure.tight_layout()
+    return figure
+
+
+def _bars(axis, offsets, width, cells, model):
+    """A model's mean test accuracy per cell as labelled bars, with the 95% interval where there is one."""
+    summaries = [stats.describe([run["accuracy"] for run in cell_runs]) for cell_runs in cells]
+    heights = np.array([summary["mean"] for summary in summaries])
+    errors = np.array([[summary["mean"] - summary["ci95"][0], summary["ci95"][1] - summary["mean"]]
+                       for summary in summaries]).T
+    bars = axis.bar(offsets, heights, width, label=LABELS[model], color=COLORS[model],
+                    yerr=errors if np.isfinite(errors).any() else None, capsize=3)
+    axis.bar_label(bars, labels=["" if np.isnan(h) else "%.3f" % h for h in heights], label_type="center",
+                   fontsize=9, color="white", fontweight="bold")  # inside the bar: clear of the blog's marks
+
+
+def _seeds_and_blog_marks(axis, offsets, cells, model, rates):
+    """Each seed's test accuracy as a dot (over several seeds) and the blog's as a cross, labelled once."""
+    for offset, cell_runs, rate in zip(offsets, cells, rates):
+        accuracies = [run["accuracy"] for run in cell_runs]
+        if len(accuracies) > 1:
+            axis.plot(np.full(len(accuracies), offset), accuracies, ".", color="0.3", markersize=3)
+        if (model, rate) in blog.TEST_ACCURACY:
+            labelled = BLOG_MARK in axis.get_legend_handles_labels()[1]
+            axis.plot([offset], [blog.TEST_ACCURACY[(model, rate)]], "kx", markersize=9, markeredgewidth=2,
+                      label=None if labelled else BLOG_MARK)
+
+
+# summary.md: the tables and findings against the blog.
