@@ -1,38 +1,33 @@
-"""Packaging for mtneuron; TensorFlow comes through extras so users choose the build."""
+"""Packaging for mtneuron: the metadata is in pyproject.toml; this adds what a static file cannot."""
 
-from setuptools import find_packages, setup
+import re
 
-# TensorFlow 1.15 (Python 3.7) was built against protobuf 3: protobuf 4 fails at `import tensorflow`
-# ("Descriptors cannot be created directly").
-TF1 = ["tensorflow==1.15.5; python_version < '3.8'", "protobuf>=3.8,<3.21; python_version < '3.8'"]
+import setuptools
+from setuptools import setup
 
-# TensorFlow 2.x no longer depends on TensorBoard, which reads the sweeps' scalars and HParams;
-# TensorFlow 1.15 brings its own 1.15.
-TENSORBOARD = ["tensorboard>=2.4; python_version >= '3.8'"]
-MNIST1D = "mnist1d==0.0.2.post1"  # MNIST-1D, generated offline (data1d); the tests fingerprint its arrays
+README_LINK = re.compile(r"(!?)\[([^\]]*)\]\((?!https?://|#)([^)]+)\)")  # a relative link or image
 
-with open("README.md") as stream:
-    long_description = stream.read()
 
-setup(
-    name="mtneuron",
-    version="0.1.0",
-    description="Multi-threshold neurons in TensorFlow 1.x graph mode: a faithful reproduction "
-                "of the 2018 blog and beyond",
-    long_description=long_description,
-    long_description_content_type="text/markdown",
-    packages=find_packages(include=["mtneuron", "mtneuron.*"]),
-    python_requires=">=3.7",
-    install_requires=["numpy>=1.16", "scipy>=1.2", "matplotlib>=3.1", "tqdm>=4.40"],
-    extras_require={
-        "cpu": ["tensorflow-cpu>=2.4; python_version >= '3.8'"] + TENSORBOARD + TF1,
-        "tf": ["tensorflow>=2.4; python_version >= '3.8'"] + TENSORBOARD + TF1,
-        "tf1": [requirement.split(";")[0] for requirement in TF1],
-        "ray": ["ray>=2.5"],
-        "mnist1d": [MNIST1D],
-        "test": ["pytest>=6", "nbclient>=0.5", "nbformat>=5", "ipykernel>=5", "ruff", MNIST1D],
-    },
-    entry_points={"console_scripts": ["mtneuron=mtneuron.cli.main:main"]},
-    classifiers=["Programming Language :: Python :: 3",
-                 "Topic :: Scientific/Engineering :: Artificial Intelligence"],
-)
+def version():
+    """``__version__`` of mtneuron/__init__.py, the version's one place (read, not imported)."""
+    with open("mtneuron/__init__.py") as stream:
+        return re.search(r'^__version__ = "([^"]+)"', stream.read(), re.M).group(1)
+
+
+def long_description():
+    """README for an index page: its relative links point into a checkout, so each becomes its text and
+    the path it names in the source distribution; an image becomes its caption."""
+    with open("README.md") as stream:
+        text = stream.read()
+    return README_LINK.sub(lambda link: "*(figure: %s)*" % link.group(2) if link.group(1) else
+                           "%s (`%s` in the sources)" % (link.group(2), link.group(3)), text)
+
+
+def licence():
+    """MIT, as each setuptools takes it: an SPDX expression from setuptools 77 on, else the licence field."""
+    major = int(setuptools.__version__.split(".")[0])
+    return {"license_expression": "MIT"} if major >= 77 else {"license": "MIT"}
+
+
+setup(version=version(), long_description=long_description(), long_description_content_type="text/markdown",
+      license_files=["LICENSE"], **licence())
