@@ -1,5 +1,5 @@
 # The two CI legs, shared by .ci/run and requirements/lock.sh (sourced, not run).
-TF2_EXTRAS="cpu,test,ray"
+TF2_EXTRAS="cpu,test,ray,keras,jax"
 TF1_EXTRAS="tf1,test,ray"
 TF1_LOCK="requirements/tf1.15-py3.7.txt"
 

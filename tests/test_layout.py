@@ -1,7 +1,8 @@
-"""The layout's one rule that code can break unseen: the packages that run, report and parse (``run``,
+"""The layout's rules that code can break unseen. One: the packages that run, report and parse (``run``,
 ``studies``, ``cli``) and the data layer import neither TensorFlow nor Ray, so reports, notebooks and
 ``--help`` work without them."""
 
+import os
 import pkgutil
 import subprocess
 import sys
@@ -35,3 +36,17 @@ def test_the_tensorflow_free_packages_import_neither_tensorflow_nor_ray():
                             cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_without_keras_3_importing_says_in_one_line_what_it_needs():
+    result = subprocess.run([sys.executable, "-c", "import sys; sys.modules['keras'] = None\n"
+                             "import mtneuron.keras"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == "ImportError: " + _needs()
+
+
+def _needs():
+    with open(os.path.join(ROOT, "mtneuron", "keras.py")) as stream:
+        text = stream.read()
+    start = text.index("NEEDS = (") + len("NEEDS = (")
+    return "".join(part.strip().strip('"') for part in text[start:text.index(")\n", start)].split("\n"))
