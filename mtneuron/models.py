@@ -1,11 +1,16 @@
-"""The blog's two networks, each built in its own ``tf.Graph`` at batch size 1."""
+"""The blog's two networks, each built in its own ``tf.Graph`` at batch size 1, and a trained one loaded from
+its run for inference (``load_run``)."""
 
 import collections
+import os
+
+import numpy as np
 
 from mtneuron import layers
 from mtneuron.blog import HIDDEN_SIZES, INPUT_SIZE, LEARNING_RATE, MODELS, NUM_CLASSES, SEED
 from mtneuron.layers import multi_threshold_neuron_layer
 from mtneuron.measurements import step_measurements
+from mtneuron.run import records
 from mtneuron.tf1 import tf
 
 BlogGraph = collections.namedtuple(
@@ -103,6 +108,7 @@ class CentralThresholdNetwork(Network):
         """A hidden layer's ``(units,)`` output as this network's next layer takes it."""
         return tf.reshape(signal, (1, -1))
 
+
 NETWORKS = {network.model: network for network in (MultiThresholdNetwork, CentralThresholdNetwork)}
 
 
@@ -141,6 +147,41 @@ def build_graph(model, hidden_sizes=HIDDEN_SIZES, learning_rate=LEARNING_RATE, s
         init = tf.global_variables_initializer()
     return BlogGraph(graph, network, inputs, target, logits, loss, accuracy, train_op, init, tuple(hidden),
                      parameters, optimizer, measures, measure_names)
+
+
+class TrainedNetwork:
+    """A blog network with trained parameters, for inference on ``(batch, 784)`` images: ``logits`` and
+    ``predict`` (the classes), in a graph and a session of its own."""
+
+    def __init__(self, model, parameters, hidden_sizes=HIDDEN_SIZES):
+        self.network = make_network(model, hidden_sizes)
+        self.graph = tf.Graph()
+        with self.graph.as_default():
+            self.images = tf.placeholder(tf.float32, (None, INPUT_SIZE), name="images")
+            constants = [tf.constant(value) for value in parameters]
+            self.outputs = self.network.batch_forward(constants, self.images)
+        self.session = tf.Session(graph=self.graph)
+
+    def logits(self, images):
+        return self.session.run(self.outputs, {self.images: np.reshape(images, (-1, INPUT_SIZE))})
+
+    def predict(self, images):
+        return np.argmax(self.logits(images), axis=1)
+
+
+def load_run(record_path):
+    """The network a blog run trained, from its record and the parameters its sweep kept beside it
+    (``{name}.npz``, written by ``mtneuron reproduce``)."""
+    record = records.read_json(record_path)
+    if record is None or not records.is_complete(record):
+        raise records.RecordError("%s is not a complete run record" % record_path)
+    weights = os.path.splitext(record_path)[0] + ".npz"
+    if not os.path.exists(weights):
+        raise records.RecordError("no trained parameters beside %s (%s): mtneuron reproduce keeps them; "
+                                  "train the run again with it (--force)" % (record_path, weights))
+    with np.load(weights) as arrays:
+        parameters = [arrays[name] for name in arrays.files]
+    return TrainedNetwork(record["model"], parameters, tuple(record["hidden_sizes"]))
 
 
 def loss_and_accuracy(logits, target):

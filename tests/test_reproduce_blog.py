@@ -44,6 +44,7 @@ def test_quick_sweep_writes_records_figures_and_summary(quick_results):
         assert record["engine"] == ("fast" if xla.available() else "exact")
         assert record["command"].startswith("python scripts/reproduce_blog.py")
         assert os.listdir(os.path.join(quick_results, "tensorboard", name[:-5]))
+        assert os.path.exists(os.path.join(quick_results, name[:-5] + ".npz"))  # the trained network, kept
     assert png_size(os.path.join(quick_results, "accuracy_and_loss_curves.png")) == (800, 700)
     assert png_size(os.path.join(quick_results, "accuracy_vs_rate_and_type.png")) == (800, 500)
     with open(os.path.join(quick_results, "summary.md")) as stream:
@@ -168,7 +169,8 @@ def test_report_only_gives_runs_made_before_hparams_sessions_theirs(quick_result
     out = str(tmp_path / "copy")
     shutil.copytree(quick_results, out)
     shutil.rmtree(os.path.join(out, "tensorboard"))
-    names = [name[:-len(".json")] for name in os.listdir(out) if name.startswith("run_")]
+    names = [name[:-len(".json")] for name in os.listdir(out) if name.startswith("run_")
+             and name.endswith(".json")]
     for name in names:  # as an earlier version left them: scalars, no session
         writer = tf.summary.FileWriter(hparams.run_directory(out, name), graph=None)
         writer.add_summary(tf.Summary(value=[tf.Summary.Value(tag="loss", simple_value=1.0)]), 0)

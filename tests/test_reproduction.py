@@ -207,3 +207,21 @@ def test_write_report_draws_both_figures_and_writes_the_summary(tmp_path):
     assert "- runs: 8, from 2023-11-14 22:13 to 2023-11-14 22:14 UTC" in text
     assert text.endswith("Figures: `%s` (Figure 2) and `%s` (Figure 3).\n" % (figures.CURVES_FIGURE,
                                                                                figures.BARS_FIGURE))
+
+
+def test_the_first_layers_figure_shows_both_models_at_the_blogs_best_rates_where_kept(tmp_path):
+    runs = [fake_record(model, rate, 21, 0.9) for model in blog.MODELS for rate in blog.LEARNING_RATES]
+    assert figures.blog_best("central") == 0.001 and figures.blog_best("multi") == 0.005
+    assert figures.first_layers_figure(str(tmp_path), runs) is None  # nothing kept: no figure
+    rng = np.random.RandomState(0)
+    for model, shape in (("central", (784, 251)), ("multi", (251, 784))):
+        weights = rng.randn(*shape).astype(np.float32)
+        name = "run_%s_%s.npz" % (model, figures.blog_best(model))
+        files.write_npz(str(tmp_path / name), {"W_01": weights})
+    multi = figures.first_layer_images(str(tmp_path / "run_multi_0.005.npz"), "multi")
+    assert multi.shape == (251, 28, 28) and multi.min() == 0  # relu(W): the map on pixels
+    central = figures.first_layer_images(str(tmp_path / "run_central_0.001.npz"), "central")
+    assert central.shape == (251, 28, 28) and central.min() < 0
+    path = str(tmp_path / figures.FIRST_LAYERS_FIGURE)
+    files.save_figure(figures.first_layers_figure(str(tmp_path), runs), path)
+    assert os.path.getsize(path) > 10000

@@ -170,7 +170,8 @@ def test_run_sweep_calls_the_trainer_with_one_signature_and_writes_records(mnist
             assert json.load(stream) == record
         assert record["context"] == {"threads": 3, "progress": False, "position": 0,
                                      "tensorboard_dir": str(tmp_path / "out" / "tensorboard" / spec.name),
-                                     "checkpoint_dir": str(tmp_path / "out" / "checkpoints" / spec.name)}
+                                     "checkpoint_dir": str(tmp_path / "out" / "checkpoints" / spec.name),
+                                     "weights_path": None}
         assert record["command"] == "test" and record["train_examples"] == 55000
     names = sorted([spec.filename for spec in specs] + ["tensorboard"])  # each run's HParams session
     assert sorted(os.listdir(str(tmp_path / "out"))) == names

@@ -152,3 +152,29 @@ def test_a_record_says_whether_it_was_measured():
     assert measured["measured"] and sorted(measured["measurements"]) == sorted(MEASURES)
     assert unmeasured["measured"] is False and unmeasured["measurements"] == {}
     assert measured["losses"] == unmeasured["losses"] and measured["accuracy"] == unmeasured["accuracy"]
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize("model", ["multi", "central"])
+def test_a_kept_network_loads_in_one_call_and_predicts_as_the_run_scored(engine_name, model, tmp_path):
+    from mtneuron.models import load_run
+
+    spec, data = with_engine(engine_name, model=model), datasets()
+    path = str(tmp_path / spec.filename)
+    record = train(spec, data, RunContext(threads=1, progress=False, weights_path=path[:-5] + ".npz"))
+    records.write_json(path, record)
+    network = load_run(path)
+    predicted = network.predict(data.test.images[:spec.test_examples])
+    correct = np.mean(predicted == np.argmax(data.test.labels[:spec.test_examples], axis=1))
+    assert correct == pytest.approx(record["accuracy"], abs=1e-6)
+    with np.load(path[:-5] + ".npz") as arrays:
+        assert arrays.files == ["W_01", "b_1", "W_12", "b_2", "W_23", "b_3"]
+
+
+def test_a_run_without_kept_parameters_says_how_to_get_them(tmp_path):
+    from mtneuron.models import load_run
+
+    path = str(tmp_path / SPEC.filename)
+    records.write_json(path, train(SPEC, datasets(), QUIET))
+    with pytest.raises(records.RecordError, match="no trained parameters beside .*mtneuron reproduce keeps"):
+        load_run(path)

@@ -47,7 +47,7 @@ def reproduce_blog(argv=None, prog="reproduce_blog.py"):
         return ["wrote " + ", ".join(report.write_report(options.out, references))]
 
     return study(prog, reproduce_blog_parser(prog), argv, lambda options: [
-        Sweep(options.out, blog_specs(options, options.seeds, options.engine), train_blog_run)], write)
+        Sweep(options.out, blog_specs(options, options.seeds, options.engine), train_blog_run, True)], write)
 
 
 def claims_parser(prog="claims.py"):

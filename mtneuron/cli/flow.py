@@ -26,8 +26,9 @@ from mtneuron.run.sweep import RunError
 USAGE_ERRORS = (DataError, RecordError, ImportError)  # exit code 2: input that cannot be used
 RUN_ERRORS = (RunError, OSError)  # exit code 1: a run or a write that failed
 
-Sweep = collections.namedtuple("Sweep", ["out_dir", "specs", "train"])
-Sweep.__doc__ = """Runs to train into one output directory, with the trainer callable that trains them."""
+Sweep = collections.namedtuple("Sweep", ["out_dir", "specs", "train", "keep_weights"], defaults=(False,))
+Sweep.__doc__ = """Runs to train into one output directory, with the trainer callable that trains them; with
+``keep_weights`` each run's final parameters go beside its record."""
 
 
 
@@ -122,7 +123,8 @@ def _train(planned, options):
     sweep.run_sweep(todo, planned.out_dir, planned.train, data_dir=options.data_dir, jobs=jobs,
                     threads=threads, progress=not options.no_progress, backend=options.backend,
                     address=options.address,
-                    extra={"command": options.command, "jobs": jobs, "backend": options.backend})
+                    extra={"command": options.command, "jobs": jobs, "backend": options.backend},
+                    keep_weights=planned.keep_weights)
     print("trained %d run(s) in %.1f min" % (len(todo), (time.time() - started) / 60))
 
 

@@ -67,6 +67,7 @@ class RunContext:
     position: int = 0  # the progress bar's line
     tensorboard_dir: typing.Optional[str] = None
     checkpoint_dir: typing.Optional[str] = None  # epoch checkpoints, for trainers that keep them
+    weights_path: typing.Optional[str] = None  # the final parameters (.npz), for trainers that keep them
 
 
 def format_rate(learning_rate):

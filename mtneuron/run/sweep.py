@@ -80,19 +80,20 @@ def _differences(record, spec):
 
 
 def run_sweep(specs, out_dir, train, data_dir=None, jobs=1, threads=None, progress=True, extra=None,
-              backend="processes", address=None):
+              backend="processes", address=None, keep_weights=False):
     """Train every spec with ``train(spec, datasets, context)``, writing ``out_dir/<spec.filename>``
     as each run finishes; return the records.
 
     ``jobs`` runs go in parallel, each in its own process with ``threads`` TensorFlow threads.
-    ``extra`` (e.g. the command line) is stored in every record. ``backend="ray"`` runs them as Ray
+    ``extra`` (e.g. the command line) is stored in every record; with ``keep_weights`` each run's final
+    parameters go beside its record (``weights_path``). ``backend="ray"`` runs them as Ray
     tasks instead, on a local instance or the cluster at ``address`` (whose workers must see
     ``out_dir`` and ``data_dir``: a shared filesystem). ``train`` must be a module-level function,
     so that it pickles by name.
     """
     os.makedirs(out_dir, exist_ok=True)
     on_ray = backend == "ray"
-    arguments = [(train, spec, data_dir, out_dir, threads, progress and not on_ray, extra or {})
+    arguments = [(train, spec, data_dir, out_dir, threads, progress and not on_ray, extra or {}, keep_weights)
                  for spec in specs]
     try:
         if on_ray:
@@ -184,15 +185,20 @@ def _exit_with_parent(parent):
     os._exit(1)
 
 
-def _run_one(train, spec, data_dir, out_dir, threads, progress, extra):
+def _run_one(*arguments):
     """``_train_one``, its failure raised as a ``RunError`` that any backend can carry to the parent."""
     try:
-        return _train_one(train, spec, data_dir, out_dir, threads, progress, extra)
+        return _train_one(*arguments)
     except Exception as error:  # every cause must reach the user, in one line
-        raise run_error(spec, error) from None
+        raise run_error(arguments[1], error) from None
 
 
-def _train_one(train, spec, data_dir, out_dir, threads, progress, extra):
+def weights_path(out_dir, spec):
+    """Where a run's final parameters go: ``{name}.npz`` beside its record."""
+    return os.path.join(out_dir, spec.name + ".npz")
+
+
+def _train_one(train, spec, data_dir, out_dir, threads, progress, extra, keep_weights):
     """Train ``spec`` (from its last epoch checkpoint, for trainers that keep them) and write its record."""
     from mtneuron import data  # TensorFlow is imported in workers only, by the trainer
 
@@ -202,7 +208,8 @@ def _train_one(train, spec, data_dir, out_dir, threads, progress, extra):
     checkpoint_dir = os.path.join(out_dir, CHECKPOINTS, spec.name)
     context = RunContext(threads=threads, progress=progress, position=_worker["slot"],
                          tensorboard_dir=hparams.run_directory(out_dir, spec.name),
-                         checkpoint_dir=checkpoint_dir)
+                         checkpoint_dir=checkpoint_dir,
+                         weights_path=weights_path(out_dir, spec) if keep_weights else None)
     record = train(spec, _worker["datasets"][key], context)
     record.update(extra)
     records.write_json(os.path.join(out_dir, spec.filename), record)

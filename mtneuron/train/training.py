@@ -8,6 +8,7 @@ import numpy as np
 
 from mtneuron import tf1, xla
 from mtneuron.measurements import frozen_weights
+from mtneuron.run import files
 from mtneuron.run.records import RunContext
 from mtneuron.train import engine, fast
 from mtneuron.train.checkpoints import Checkpoints
@@ -53,7 +54,11 @@ def train(spec, datasets, context=None):
         test_accuracy = trainer.accuracy(datasets.test, spec.test_examples)
         train_accuracy = trainer.accuracy(datasets.train, spec.n_examples)
         curves.scalars(steps, test_accuracy=test_accuracy, train_accuracy=train_accuracy)
-        changes = weight_changes(trainer.model, initial, trainer.parameters(), datasets.train.images)
+        final = trainer.parameters()
+        changes = weight_changes(trainer.model, initial, final, datasets.train.images)
+        if context.weights_path:  # before the record, which marks the run complete
+            names = [parameter.op.name for parameter in trainer.model.parameters]
+            files.write_npz(context.weights_path, dict(zip(names, final)))
     finally:
         trainer.close()
         curves.close()

@@ -1,18 +1,23 @@
 """Figures 2 and 3 of the blog, redrawn from run records: the curves of every cell, and test accuracy
 against the learning rate and the neuron, with the blog's own numbers marked."""
 
+import os
+
 import numpy as np
 from matplotlib.figure import Figure
 
 from mtneuron import blog
 from mtneuron.blog import COLORS, LABELS
-from mtneuron.blog_runs import cell, learning_rates, models, seed_counts
+from mtneuron.blog_runs import RunSpec, cell, learning_rates, models, seed_counts
 from mtneuron.run import stats
-from mtneuron.run.records import curve_band, format_rate
+from mtneuron.run.records import curve_band, format_rate, spec_of
+from mtneuron.run.sweep import weights_path
 
 CURVES_FIGURE = "accuracy_and_loss_curves.png"
 BARS_FIGURE = "accuracy_vs_rate_and_type.png"
 BLOG_MARK = "blog (one run)"
+FIRST_LAYERS_FIGURE = "first_layers.png"
+UNITS_SHOWN = 12
 
 
 def curves_figure(runs):
@@ -111,3 +116,46 @@ def _seeds_and_blog_marks(axis, offsets, cells, model, rates):
 
 
 # summary.md: the tables and findings against the blog.
+
+
+def blog_best(model):
+    """The learning rate at which the blog reports ``model``'s best test accuracy."""
+    return max(blog.LEARNING_RATES, key=lambda rate: blog.TEST_ACCURACY[model, rate])
+
+
+def first_layer_images(weights_path, model):
+    """Each hidden unit's view of the pixels as a 28x28 image, from a run's kept parameters: central's
+    column ``W_01[:, j]``; multi's ``relu(W_01[j])``, its whole first layer on pixels (``relu(W) x``)."""
+    with np.load(weights_path) as arrays:
+        weights = arrays["W_01"]
+    per_unit = weights.T if model == "central" else np.maximum(weights, 0)
+    return per_unit.reshape((-1,) + blog.IMAGE_SHAPE)
+
+
+def first_layers_figure(directory, runs):
+    """The first ``UNITS_SHOWN`` hidden units of each model at the blog's best rate for it, one row each
+    (None where a run or its kept parameters are missing)."""
+    chosen = [(model, next((run for run in cell(runs, model, blog_best(model)) if run["seed"] == blog.SEED),
+                           None)) for model in blog.MODELS]
+    if any(run is None for _, run in chosen):
+        return None
+    paths = [weights_path(directory, spec_of(run, RunSpec)) for _, run in chosen]
+    if not all(map(os.path.exists, paths)):
+        return None
+    figure = Figure(figsize=(1.3 * UNITS_SHOWN, 3.2))
+    axes = figure.subplots(2, UNITS_SHOWN)
+    for row, ((model, run), path) in enumerate(zip(chosen, paths)):
+        for axis, image in zip(axes[row], first_layer_images(path, model)):
+            limit = np.abs(image).max() or 1.0
+            axis.imshow(image, cmap="RdBu_r" if model == "central" else "Oranges",
+                        vmin=-limit if model == "central" else 0, vmax=limit)
+            axis.set_xticks([])
+            axis.set_yticks([])
+        axes[row, 0].set_ylabel("%s\nrate %s\ntest %.3f" % (
+            "central W" if model == "central" else "multi relu(W)", format_rate(run["learning_rate"]),
+            run["accuracy"]), fontsize=8)
+    figure.suptitle("First hidden layer per unit, as 28x28 images (seed %d; units 1-%d): central's weights "
+                    "(red +, blue -), multi-threshold's relu(W), its linear map on pixels"
+                    % (blog.SEED, UNITS_SHOWN), fontsize=9)
+    figure.tight_layout(rect=(0, 0, 1, 0.9))
+    return figure

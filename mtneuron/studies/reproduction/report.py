@@ -33,6 +33,10 @@ def write_report(out_dir, reference_dirs=(), rates=None):
     save_figure(figures.curves_figure(runs), paths[0])
     save_figure(figures.bars_figure(runs), paths[1])
     write_text(paths[2], summary_markdown(runs, reference))
+    first_layers = figures.first_layers_figure(out_dir, runs)
+    if first_layers is not None:  # where the sweep kept the trained parameters
+        paths.append(os.path.join(out_dir, figures.FIRST_LAYERS_FIGURE))
+        save_figure(first_layers, paths[-1])
     return paths
 
 
