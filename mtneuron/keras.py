@@ -6,8 +6,14 @@ module never imports ``mtneuron.tf1``, which turns TensorFlow's v2 behaviour off
 before the sum, with optional per-synapse thresholds ``T`` (the paper's neuron has them; the blog fixed
 them at 0). ReLU without thresholds runs as two matrix products, ``relu(x) @ relu(W) + relu(-x) @ relu(-W)``
 (exact in value and gradient); anything else sums the ``(batch, in, out)`` synapse terms.
-``MultiThresholdConv2D``: the same over every receptive field (channels last).
+``MultiThresholdConv2D``: the same over every receptive field (channels last). ``derive_init`` starts the
+dense ReLU layers of a model centred with unit variance on real inputs (He's init, the default, leaves a
+per-synapse ReLU layer a mean that grows with the square root of its fan-in).
 """
+
+import numpy as np
+
+from mtneuron import networks
 
 try:
     import keras
@@ -102,6 +108,32 @@ class MultiThresholdConv2D(keras.layers.Layer):
     def get_config(self):
         return dict(super().get_config(), filters=self.filters, kernel_size=self.kernel_size,
                     strides=self.strides, padding=self.padding, **_config(self))
+
+
+def derive_init(model, images, seed=0):
+    """Set every ReLU ``MultiThresholdDense`` layer of the ``keras.Sequential`` ``model``, in order, by the
+    derived init (``networks.derived_layer``): from its inputs' statistics on ``images``, with the layers
+    before it already set, its kernel drawn N(0, 1) and scaled, its bias set to centre it."""
+    if not isinstance(model, keras.Sequential):
+        raise ValueError("derive_init takes a keras.Sequential: for another model call derive_layer(layer, "
+                         "inputs) on each layer's inputs in order")
+    signal = ops.convert_to_tensor(images)
+    for index, layer in enumerate(model.layers):
+        if isinstance(layer, MultiThresholdDense) and _is_relu(layer.activation):
+            derive_layer(layer, signal, seed + index)
+        signal = layer(signal)
+
+
+def derive_layer(layer, inputs, seed=0):
+    """Set one ReLU ``MultiThresholdDense`` layer (built) centred with unit variance on ``inputs``."""
+    values = np.asarray(ops.convert_to_numpy(inputs), np.float64).reshape(-1, layer.kernel.shape[0])
+    statistics = networks.Inputs(np.mean(values ** 2), np.mean(np.abs(values)), np.mean(values != 0),
+                                 np.var(np.mean(np.abs(values), axis=1)))
+    sd, bias = networks.derived_layer("relu_thresholds" if layer.thresholds else "multi", values.shape[1],
+                                      statistics)
+    layer.kernel.assign(np.random.RandomState(seed).randn(*layer.kernel.shape).astype("float32") * sd)
+    if layer.bias is not None:
+        layer.bias.assign(np.full(layer.bias.shape, bias, "float32"))
 
 
 def _weights(layer, kernel_shape, bias_shape):

@@ -145,3 +145,23 @@ GRADIENTS = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients}
 def _store(results, case, values):
     for index, value in enumerate(values):
         results["%s_%d" % (case, index)] = value
+
+
+def derived_statistics():
+    """``derive_init`` starts each ReLU multi-threshold layer of a Sequential near mean 0 and variance 1 on
+    other images of the same kind (sparse pixels in [0, 1]); He's init leaves the second far off."""
+    import keras
+
+    from mtneuron.keras import MultiThresholdDense, derive_init
+
+    rng = np.random.RandomState(0)
+    images = (rng.rand(3000, 196) * (rng.rand(3000, 196) < 0.2)).astype(np.float32)
+    model = keras.Sequential([keras.Input((196,)), MultiThresholdDense(64), MultiThresholdDense(32),
+                              keras.layers.Dense(10)])
+    second = np.asarray(model.layers[1](model.layers[0](images[1000:])))
+    assert np.mean(second) > 3  # He's init
+    derive_init(model, images[:1000])
+    first = np.asarray(model.layers[0](images[1000:]))
+    second = np.asarray(model.layers[1](first))
+    for values in (first, second):
+        assert abs(np.mean(values)) < 0.2 and 0.7 < np.var(values) < 1.4, (np.mean(values), np.var(values))

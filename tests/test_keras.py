@@ -53,6 +53,10 @@ def test_a_model_with_both_layers_trains_saves_and_loads(tmp_path):
     in_process("from tests.keras_cases import model_round_trip; model_round_trip(%r)" % str(tmp_path))
 
 
+def test_the_derived_init_centres_each_layer_with_unit_variance():
+    in_process("from tests.keras_cases import derived_statistics; derived_statistics()")
+
+
 def test_importing_the_keras_layers_leaves_tensorflows_v2_behaviour_on():
     code = ("import mtneuron.keras, sys\nimport tensorflow as tf\n"
             "assert 'mtneuron.tf1' not in sys.modules\nassert tf.executing_eagerly()\n")

@@ -1,6 +1,7 @@
 """The notebooks execute headless on quick results directories."""
 
 import os
+import sys
 
 import nbclient
 import nbformat
@@ -38,3 +39,14 @@ def test_claims_notebook_executes(quick_claims, quick_compare, monkeypatch):
     # Figures 3 and 2, the grid, the measurements, the frozen weights, C7-C11
     assert len(images) == 3 + len(measurements.FAMILIES) + 1 + 2
     assert "Read **14 runs**" in text and text.count("**Verdict: ") == 11 and "### C11:" in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.version_info < (3, 9),
+                    reason="Keras 3 needs Python >= 3.9: the Keras example runs on the TensorFlow 2.x leg")
+def test_keras_example_notebook_executes_on_a_subset(mnist_dir, monkeypatch):
+    monkeypatch.setenv("MTNEURON_DATA", mnist_dir)
+    monkeypatch.setenv("MTNEURON_EPOCHS", "1")
+    images, text = execute("keras_layer.ipynb", "MTNEURON_EXAMPLES", "2000", monkeypatch)
+    assert len(images) == 1 and "2000 training examples, 1 epochs" in text
+    assert "| multi-threshold | 219839 |" in text and "| central-threshold | 219839 |" in text
