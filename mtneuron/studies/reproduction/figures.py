@@ -18,6 +18,7 @@ BARS_FIGURE = "accuracy_vs_rate_and_type.png"
 BLOG_MARK = "blog (one run)"
 FIRST_LAYERS_FIGURE = "first_layers.png"
 UNITS_SHOWN = 12
+CLIP_PERCENTILE = 90  # colours saturate there: never-lit border pixels keep their weights' N(0, 1) draws
 
 
 def curves_figure(runs):
@@ -146,7 +147,7 @@ def first_layers_figure(directory, runs):
     axes = figure.subplots(2, UNITS_SHOWN)
     for row, ((model, run), path) in enumerate(zip(chosen, paths)):
         for axis, image in zip(axes[row], first_layer_images(path, model)):
-            limit = np.abs(image).max() or 1.0
+            limit = np.percentile(np.abs(image), CLIP_PERCENTILE) or 1.0
             axis.imshow(image, cmap="RdBu_r" if model == "central" else "Oranges",
                         vmin=-limit if model == "central" else 0, vmax=limit)
             axis.set_xticks([])
@@ -155,7 +156,9 @@ def first_layers_figure(directory, runs):
             "central W" if model == "central" else "multi relu(W)", format_rate(run["learning_rate"]),
             run["accuracy"]), fontsize=8)
     figure.suptitle("First hidden layer per unit, as 28x28 images (seed %d; units 1-%d): central's weights "
-                    "(red +, blue -), multi-threshold's relu(W), its linear map on pixels"
-                    % (blog.SEED, UNITS_SHOWN), fontsize=9)
-    figure.tight_layout(rect=(0, 0, 1, 0.9))
+                    "(red +, blue -), multi-threshold's relu(W), its linear map on pixels; colours saturate "
+                    "at each image's %dth percentile of |w|\n(border pixels are never lit: their weights "
+                    "never move from their N(0, 1) draws)" % (blog.SEED, UNITS_SHOWN, CLIP_PERCENTILE),
+                    fontsize=9)
+    figure.tight_layout(rect=(0, 0, 1, 0.86))
     return figure
