@@ -62,7 +62,7 @@ def keras_values(path):
             layer = MultiThresholdConv2D(4, 3, strides=CONV[case][1], padding=CONV[case][0])
         layer.build(inputs.shape)
         layer.set_weights(weights)
-        outputs = np.asarray(layer(inputs))
+        outputs = keras.ops.convert_to_numpy(layer(inputs))
         upstream = np.random.RandomState(1).randn(*outputs.shape).astype(np.float32)
         _store(results, case, [outputs] + GRADIENTS[keras.backend.backend()](layer, inputs, upstream))
     np.savez(path, **results)
@@ -82,6 +82,8 @@ def naive_conv(inputs, kernel, thresholds, bias, activation):
 
 def thresholded_convolution():
     """The thresholded sigmoid convolution against ``naive_conv``."""
+    import keras
+
     from mtneuron.keras import MultiThresholdConv2D
 
     rng = np.random.RandomState(3)
@@ -91,7 +93,7 @@ def thresholded_convolution():
     layer.build(inputs.shape)
     layer.set_weights([value.astype(np.float32) for value in weights])
     expected = naive_conv(inputs, *weights, activation=lambda value: 1 / (1 + np.exp(-value)))
-    np.testing.assert_allclose(np.asarray(layer(inputs)), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(inputs)), expected, rtol=1e-4, atol=1e-4)
 
 
 def model_round_trip(directory):
@@ -139,7 +141,17 @@ def _jax_gradients(layer, inputs, upstream):
     return [np.asarray(gradient_inputs)] + [np.asarray(value) for value in gradient_weights]
 
 
-GRADIENTS = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients}
+def _torch_gradients(layer, inputs, upstream):
+    import torch
+
+    inputs = torch.tensor(inputs, requires_grad=True)
+    loss = (layer(inputs) * torch.tensor(upstream)).sum()
+    weights = [variable.value for variable in layer.trainable_weights]
+    gradients = torch.autograd.grad(loss, [inputs] + weights)
+    return [value.detach().numpy() for value in gradients]
+
+
+GRADIENTS = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients, "torch": _torch_gradients}
 
 
 def _store(results, case, values):
@@ -158,10 +170,10 @@ def derived_statistics():
     images = (rng.rand(3000, 196) * (rng.rand(3000, 196) < 0.2)).astype(np.float32)
     model = keras.Sequential([keras.Input((196,)), MultiThresholdDense(64), MultiThresholdDense(32),
                               keras.layers.Dense(10)])
-    second = np.asarray(model.layers[1](model.layers[0](images[1000:])))
+    second = keras.ops.convert_to_numpy(model.layers[1](model.layers[0](images[1000:])))
     assert np.mean(second) > 3  # He's init
     derive_init(model, images[:1000])
-    first = np.asarray(model.layers[0](images[1000:]))
-    second = np.asarray(model.layers[1](first))
+    first = keras.ops.convert_to_numpy(model.layers[0](images[1000:]))
+    second = keras.ops.convert_to_numpy(model.layers[1](first))
     for values in (first, second):
         assert abs(np.mean(values)) < 0.2 and 0.7 < np.var(values) < 1.4, (np.mean(values), np.var(values))

@@ -14,7 +14,7 @@ import pytest
 from tests import keras_cases
 from tests.helpers import ROOT
 
-BACKENDS = ("tensorflow", "jax")
+BACKENDS = ("tensorflow", "jax", "torch")  # torch where installed (not in CI: pip install torch)
 
 
 if sys.version_info < (3, 9) or importlib.util.find_spec("keras") is None:  # one line on the TF 1.15 leg
@@ -33,8 +33,8 @@ def in_process(code, **environment):
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_keras_layers_equal_the_tf1_layers_in_value_and_gradient(backend, tmp_path):
-    if backend == "jax" and importlib.util.find_spec("jax") is None:
-        pytest.skip("JAX is not installed (pip install 'jax[cpu]')")
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip("the %s backend is not installed (pip install %s)" % (backend, backend))
     reference, candidate = str(tmp_path / "tf1.npz"), str(tmp_path / "keras.npz")
     in_process("from tests.keras_cases import tf1_reference; tf1_reference(%r)" % reference)
     in_process("from tests.keras_cases import keras_values; keras_values(%r)" % candidate,
