@@ -122,3 +122,8 @@ def spec(cell, learning_rate, seed, n_examples):
                           init=cell.init, learning_rate=learning_rate, seed=seed, n_epochs=cell.n_epochs,
                           n_examples=n_examples, patience=cell.patience, dataset=cell.dataset,
                           centred=cell.centred)
+
+
+def data_label(cell):
+    """``MNIST``, ``MNIST centred`` or ``MNIST-1D``: the data a cell trains on."""
+    return DATA_NAMES[cell.dataset] + (" centred" if cell.centred else "")

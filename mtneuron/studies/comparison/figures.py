@@ -6,7 +6,7 @@ from matplotlib.lines import Line2D
 
 from mtneuron import blog
 from mtneuron.run import records
-from mtneuron.studies.comparison.config import DATA_NAMES, LABELS, NETWORKS, PAPER_NEURONS
+from mtneuron.studies.comparison.config import DATA_NAMES, LABELS, NETWORKS, PAPER_NEURONS, data_label
 from mtneuron.studies.comparison.runs import (
     all_cells,
     cell_summary,
@@ -115,17 +115,22 @@ def test_figure(runs):
             low, high = summary["test"]["ci95"]
             axis.plot([low, high], [row, row], "-", color="k", linewidth=1.5)
             axis.plot([summary["test"]["mean"]], [row], "|", color="k", markersize=12)
-        if row and (cell.architecture, cell.batch_size) != (summaries[row - 1]["cell"].architecture,
-                                                             summaries[row - 1]["cell"].batch_size):
+        if row and _panel(cell) != _panel(summaries[row - 1]["cell"]):
             axis.axhline(row - 0.5, color="0.75", linewidth=0.8)
     axis.set_yticks(range(len(summaries)))
-    axis.set_yticklabels(["%s b%d: %s, %s (rate %s)" % (
-        NETWORKS[summary["cell"].architecture], summary["cell"].batch_size, LABELS[summary["cell"].kind],
-        summary["cell"].init, records.format_rate(summary["rate"])) for summary in summaries], fontsize=8)
+    axis.set_yticklabels(["%s %s b%d: %s, %s (rate %s)" % (
+        data_label(summary["cell"]), NETWORKS[summary["cell"].architecture], summary["cell"].batch_size,
+        LABELS[summary["cell"].kind], summary["cell"].init, records.format_rate(summary["rate"]))
+        for summary in summaries], fontsize=8)
     axis.invert_yaxis()
     axis.grid(True, axis="x", color="0.9")
     axis.set_xlabel("test accuracy")
-    axis.set_title("Test accuracy at each cell's chosen rate: seeds, mean (|), 95% interval (line)",
+    axis.set_title("Test accuracy at each cell's chosen rate:\nseeds, mean (|), 95% interval (line)",
                    fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def _panel(cell):
+    """The rows a line separates in the test figure: one data set, network and batch size."""
+    return data_label(cell), cell.architecture, cell.batch_size

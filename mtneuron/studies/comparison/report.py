@@ -14,6 +14,7 @@ from mtneuron.studies.comparison.config import (
     PAPER_BATCH,
     PAPER_NEURONS,
     SEARCH_SEED,
+    data_label,
 )
 from mtneuron.studies.comparison.runs import (
     all_cells,
@@ -198,17 +199,14 @@ def _approximations_markdown(runs, summaries):
 
 
 def _cells_table(summaries):
-    rows = [[_data(summary["cell"]), NETWORKS[summary["cell"].architecture], LABELS[summary["cell"].kind],
-             summary["cell"].init, "%d" % summary["cell"].batch_size, _epochs(summary), _rate(summary),
+    rows = [[data_label(summary["cell"]), NETWORKS[summary["cell"].architecture],
+             LABELS[summary["cell"].kind], summary["cell"].init, "%d" % summary["cell"].batch_size,
+             _epochs(summary), _rate(summary),
              markdown.number(summary["search_validation"]), _accuracy(summary), "%d" % summary["test"]["n"],
              "%d" % summary["diverged"], "%.0f" % summary["us_per_step"]] for summary in summaries]
     return markdown.table(["data", "network", "neuron", "init", "batch", "epochs: trained (best), cap",
                            "rate", "search validation", "test accuracy", "seeds", "diverged", "us/step"],
                           rows)
-
-
-def _data(cell):
-    return DATA_NAMES[cell.dataset] + (" centred" if cell.centred else "")
 
 
 def _epochs(summary):
