@@ -27,14 +27,15 @@ LINES = {"blog": ":", "scaled": "--", "derived": "-", "positive": "-."}
 
 
 def _group(cell):
-    """``MNIST: MLP (the paper's neurons)``: the data set and the kind of network a cell belongs to."""
+    """``MNIST: MLP (the paper's neurons)``: the data (centred or not) and the kind of network of a cell."""
     network = NETWORKS[cell.architecture] + (" (the paper's neurons)" if cell.kind in PAPER_NEURONS else "")
-    return "%s: %s" % (DATA_NAMES[cell.dataset], network)
+    return "%s: %s" % (data_label(cell), network)
 
 
 def _group_order(group):
     data, network = group.split(": ")
-    return list(DATA_NAMES.values()).index(data), GROUP_ORDER.index(network)
+    name, _, centred = data.partition(" ")
+    return list(DATA_NAMES.values()).index(name), bool(centred), GROUP_ORDER.index(network)
 
 
 def _panels(runs):
