@@ -54,8 +54,7 @@ class MultiThresholdDense(keras.layers.Layer):
         super().__init__(**kwargs)
         self.units, self.thresholds, self.use_bias = int(units), bool(thresholds), bool(use_bias)
         self.activation = keras.activations.get(activation)
-        self.initializers = {name: keras.initializers.get(initializer) for name, initializer in (
-            ("kernel", kernel_initializer), ("bias", bias_initializer), ("threshold", threshold_initializer))}
+        self.initializers = _initializers(kernel_initializer, bias_initializer, threshold_initializer)
 
     def build(self, input_shape):
         self.kernel, self.threshold, self.bias = _weights(self, (input_shape[-1], self.units), (self.units,))
@@ -84,8 +83,7 @@ class MultiThresholdConv2D(keras.layers.Layer):
         self.kernel_size, self.strides = _pair(kernel_size), _pair(strides)
         self.padding = padding.lower()
         self.activation = keras.activations.get(activation)
-        self.initializers = {name: keras.initializers.get(initializer) for name, initializer in (
-            ("kernel", kernel_initializer), ("bias", bias_initializer), ("threshold", threshold_initializer))}
+        self.initializers = _initializers(kernel_initializer, bias_initializer, threshold_initializer)
 
     def build(self, input_shape):
         shape = self.kernel_size + (input_shape[-1], self.filters)
@@ -146,6 +144,12 @@ def _weights(layer, kernel_shape, bias_shape):
     if layer.use_bias:
         bias = layer.add_weight(name="bias", shape=bias_shape, initializer=layer.initializers["bias"])
     return kernel, threshold, bias
+
+
+def _initializers(kernel, bias, threshold):
+    """A layer's initializers by weight, as ``keras.initializers.get`` makes them."""
+    return {name: keras.initializers.get(value) for name, value in
+            (("kernel", kernel), ("bias", bias), ("threshold", threshold))}
 
 
 def _config(layer):

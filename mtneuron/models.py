@@ -8,9 +8,11 @@ import numpy as np
 
 from mtneuron import layers
 from mtneuron.blog import HIDDEN_SIZES, INPUT_SIZE, LEARNING_RATE, MODELS, NUM_CLASSES, SEED
+from mtneuron.blog_runs import RunSpec
 from mtneuron.layers import multi_threshold_neuron_layer
 from mtneuron.measurements import step_measurements
 from mtneuron.run import records
+from mtneuron.run.sweep import weights_path
 from mtneuron.tf1 import tf
 
 BlogGraph = collections.namedtuple(
@@ -175,7 +177,7 @@ def load_run(record_path):
     record = records.read_json(record_path)
     if record is None or not records.is_complete(record):
         raise records.RecordError("%s is not a complete run record" % record_path)
-    weights = os.path.splitext(record_path)[0] + ".npz"
+    weights = weights_path(os.path.dirname(record_path), records.spec_of(record, RunSpec))
     if not os.path.exists(weights):
         raise records.RecordError("no trained parameters beside %s (%s): mtneuron reproduce keeps them; "
                                   "train the run again with it (--force)" % (record_path, weights))
