@@ -19,7 +19,7 @@ QUICK_CLAIMS_ARGS = ["--learning-rates", "0.001", "0.01", "--seeds", "1-3", "--g
 QUICK_COMPARE_ARGS = ["--groups", "mlp", "linear", "--batch-sizes", "32", "--learning-rates", "0.001", "0.01",
                       "--seeds", "1-2", "--mnist-max-epochs", "2", "--mnist-patience", "1",
                       "--mnist1d-max-epochs", "2", "--mnist1d-patience", "1", "--examples-per-epoch", "256",
-                      "--extensions", "0", "--no-progress"]
+                      "--extensions", "0", "--longer", "0", "--no-progress"]
 QUICK_ARGS = ["--learning-rates", "0.001", "0.01", "--epochs", "2", "--examples-per-epoch", "220",
               "--test-examples", "100", "--no-progress"]
 

@@ -60,6 +60,7 @@ BAD_OPTIONS = [
     ("compare", ["--groups", "rnn"]), ("compare", ["--learning-rates", "inf"]),
     ("compare", ["--seeds", "3-1"]), ("compare", ["--extensions", "-1"]), ("compare", ["--extensions", "11"]),
     ("compare", ["--mlp-epochs", "0"]), ("compare", ["--batch-sizes", "0"]), ("compare", ["--out", "FILE"]),
+    ("compare", ["--longer", "6"]),
     ("benchmark", ["--repeats", "0"]), ("benchmark", ["--layer-batches", "0"]),
     ("benchmark", ["--out", "DIR"]),
     ("benchmark", ["--engines", "slow"]), ("benchmark", ["--data-dir", "MISSING"]),

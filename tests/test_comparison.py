@@ -124,8 +124,60 @@ def test_stages_plan_each_stage_from_the_records_before_it(tmp_path):
     assert sorted((spec.kind, spec.init, spec.learning_rate, spec.seed) for spec in final) == [
         ("central", "scaled", 0.03, 1), ("central", "scaled", 0.03, 2), ("multi", "derived", 0.01, 1),
         ("multi", "derived", 0.01, 2), ("multi", "scaled", 0.01, 1), ("multi", "scaled", 0.01, 2)]
+    assert next(stages) == []  # no final run hit its cap: nothing to train longer
     with pytest.raises(StopIteration):
         next(stages)
+
+
+def capped(run, best_epoch=None):
+    """``run`` as if it trained to its cap, its best epoch ``best_epoch`` (default: the last)."""
+    return dict(run, epochs_trained=run["n_epochs"],
+                best_epoch=run["n_epochs"] if best_epoch is None else best_epoch)
+
+
+def test_a_run_hit_the_cap_only_where_early_stopping_had_not_ended_it():
+    run = fake_run(MLP_MULTI, 0.001, 1, 0.9)  # cap 30, patience 5
+    assert not query.hit_the_cap(run)  # stopped at epoch 12
+    assert query.hit_the_cap(capped(run)) and query.hit_the_cap(capped(run, best_epoch=26))
+    assert not query.hit_the_cap(capped(run, best_epoch=25))  # patience ran out at the cap itself
+
+
+def test_a_cell_whose_finals_hit_the_cap_trains_them_again_at_twice_the_cap():
+    settings = config.Settings(seeds=(1, 2), longer=2)
+    runs = [fake_run(cell, rate, SEARCH, validation) for cell in (MLP_MULTI, MLP_CENTRAL)
+            for rate, validation in ((0.001, 0.9), (0.01, 0.8))]
+    runs += [capped(fake_run(MLP_MULTI, 0.001, 1, 0.9)), fake_run(MLP_MULTI, 0.001, 2, 0.9)]
+    runs += [fake_run(MLP_CENTRAL, 0.001, seed, 0.9) for seed in (1, 2)]
+    planned = plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs, settings, 1)
+    assert [(spec.kind, spec.n_epochs, spec.patience, spec.learning_rate, spec.seed) for spec in planned] == [
+        ("multi", 60, 5, 0.001, 1), ("multi", 60, 5, 0.001, 2)]
+    longer = MLP_MULTI._replace(n_epochs=60)
+    runs += [capped(fake_run(longer, 0.001, 1, 0.9)), fake_run(longer, 0.001, 2, 0.9)]
+    assert [spec.n_epochs for spec in plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs, settings, 2)] == [
+        120, 120]
+    assert plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs[:-2], settings, 2) == []
+    assert query.search_runs(runs, longer) == query.search_runs(runs, MLP_MULTI)  # the search at cap 30
+    assert [run["n_epochs"] for run in query.final_runs(runs, longer)] == [60, 60]
+
+
+def test_the_comparisons_take_a_cell_at_its_longest_cap(tmp_path):
+    runs = study_runs()
+    longer = MLP_MULTI._replace(n_epochs=60)  # trained longer, it loses to central
+    runs += [dict(fake_run(longer, 0.001, seed, 0.95, 0.95), epochs_trained=40) for seed in (1, 2, 3)]
+    cells = query.all_cells(runs)
+    assert query.superseded(MLP_MULTI, cells) and query.extends(longer, cells)
+    assert not query.superseded(longer, cells) and not query.extends(MLP_MULTI, cells)
+    assert cells.index(longer) == cells.index(MLP_MULTI) + 1
+    summaries = [query.cell_summary(runs, cell) for cell in cells]
+    (result,) = query.head_to_head(runs, summaries)
+    assert result["multi"]["cell"] == longer and result["test"]["mean_difference"] < 0
+    assert query.cell_summary(runs, longer)["rate"] == 0.001
+    text = report.summary_markdown(runs)
+    assert "Every run stops early: MNIST at most 30 epochs, patience 5;" in text
+    assert "(trained longer: MNIST MLP multi ReLU (derived init), batch 32, 60 epochs)" in text
+    assert "| MNIST | MLP | multi ReLU | derived | 32 | 40.0 (7.0), 60 |" in text
+    write_runs(str(tmp_path), runs)
+    assert imread(report.write_report(str(tmp_path))[1]).shape[0] > 100
 
 
 def study_runs():
@@ -168,7 +220,7 @@ def test_report_from_records(tmp_path):
     assert "linear gets 94.9%" in text
     assert text.index("| MNIST | MLP | multi ReLU | derived |") < text.index("| MNIST | MLP | Heaviside")
     assert "| MNIST centred | MLP | multi ReLU | derived | 32 | 12.0 (7.0), 30 |" in text
-    assert "every cell searched 0.001, 0.01, and" in text
+    assert "every cell searched 0.001, 0.01, and" in text and "(trained longer: none)" in text
     assert "(rates only some cells searched: 0.0003)" in text
     assert "Every run stops early: MNIST at most 30 epochs, patience 5;" in text
     assert "## The derived init on real activations" in text
@@ -205,6 +257,22 @@ def test_compare_command_on_a_quick_configuration(quick_compare, mnist_dir):
     assert {session["batch_size"].number_value for session in sessions} == {32}
     rerun = run_script(QUICK_COMPARE_ARGS + ["--groups", "linear", "--out", out], mnist_dir, "compare")
     assert rerun.returncode == 0 and "training" not in rerun.stdout, rerun.stdout
+
+
+@pytest.mark.slow
+def test_compare_trains_the_capped_cells_again_at_twice_the_cap(mnist_dir, tmp_path):
+    out = str(tmp_path / "compare")
+    args = QUICK_COMPARE_ARGS + ["--groups", "linear", "--datasets", "mnist1d", "--mnist1d-patience", "5",
+                                 "--longer", "1", "--out", out]  # a patience past the cap: every run hits it
+    result = run_script(args, mnist_dir, "compare")
+    assert result.returncode == 0, result.stderr
+    runs = records.load_records(out)
+    assert sorted((run["seed"], run["n_epochs"]) for run in runs) == [(0, 2), (0, 2), (1, 2), (1, 4), (2, 2),
+                                                                      (2, 4)]
+    assert all(run["epochs_trained"] == run["n_epochs"] for run in runs)
+    with open(os.path.join(out, report.SUMMARY)) as stream:
+        assert "(trained longer: MNIST-1D Linear softmax regression (scaled init), batch 32, 4 epochs)" in \
+            stream.read()
 
 
 def ladder_runs(dataset="mnist"):

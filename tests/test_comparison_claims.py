@@ -53,7 +53,7 @@ def test_a_study_where_multi_matches_supports_c7_c8_c10_c11_and_confirms_c9():
     assert {claim_id: result[0] for claim_id, result in results.items()} == dict(
         dict.fromkeys(("C7", "C8", "C10", "C11"), verdicts_.SUPPORTED), C9=verdicts_.CONFIRMED)
     assert results["C7"][2][0].startswith("MNIST MLP, batch 128: central (scaled init, rate 0.001) ")
-    assert "12.0 epochs (best 7.0)" in results["C7"][2][0] and "Holm p = " in results["C7"][2][0]
+    assert "12.0 epochs of at most 30 (best 7.0)" in results["C7"][2][0] and "Holm p = " in results["C7"][2][0]
     assert [line.split(":")[0] for line in results["C11"][2]] == ["MNIST-1D MLP, batch 128",
                                                                  "MNIST centred MLP, batch 128"]
     assert len(results["C8"][2]) == 6 and results["C8"][2][0].startswith("MNIST, the paper's")

@@ -42,7 +42,10 @@ def _summary_text(summary):
 
 
 def _epochs_text(summary):
-    return "%.1f epochs (best %.1f)" % (summary["epochs"], summary["best_epoch"])
+    """``14.2 epochs of at most 30 (best 9.2)``, and how many final runs hit the cap."""
+    capped = ", %d of %d at the cap" % (summary["capped"], summary["test"]["n"]) if summary["capped"] else ""
+    return "%.1f epochs of at most %d (best %.1f%s)" % (summary["epochs"], summary["cell"].n_epochs,
+                                                        summary["best_epoch"], capped)
 
 
 def _where(result):

@@ -18,7 +18,8 @@ MAX_EPOCHS = {"mnist": 30, "mnist1d": 400}  # a cap: every run stops early on va
 PATIENCE = {"mnist": 5, "mnist1d": 20}  # epochs without a better validation accuracy before a run stops
 PAPER_NEURONS = ("paper", "heaviside", "relu_thresholds")
 PAPER_BATCH = 128  # the paper's neurons, the controls and the CNN train at this batch size
-EXTENSIONS = 2  # rates searched past an end of the grid while a cell's best rate lies on that end
+EXTENSIONS = 3  # rates searched past an end of the grid while a cell's best rate lies on that end
+LONGER = 1  # times a cell whose final runs hit the cap trains them again at twice the cap
 NETWORKS = {"mlp": "MLP", "mlp1": "MLP 784-87-10", "cnn": "CNN", "linear": "Linear"}
 DATA_NAMES = {"mnist": "MNIST", "mnist1d": "MNIST-1D"}
 LABELS = {"central": "central", "multi": "multi ReLU", "crelu": "CReLU (free A, B)",
@@ -51,7 +52,8 @@ whether its inputs are centred."""
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """The study's design; the defaults are the committed study (every group on both data sets, the grid
-    and its extensions, five final seeds). ``max_epochs`` and ``patience`` are per data set."""
+    and its extensions, five final seeds, capped cells trained again at twice the cap). ``max_epochs`` and
+    ``patience`` are per data set."""
 
     groups: tuple = GROUPS
     datasets: tuple = DATASETS
@@ -62,6 +64,7 @@ class Settings:
     patience: dict = dataclasses.field(default_factory=lambda: dict(PATIENCE))
     n_examples: int = blog.TRAIN_EXAMPLES
     extensions: int = EXTENSIONS
+    longer: int = LONGER
 
 
 def cells(settings):
@@ -122,6 +125,12 @@ def spec(cell, learning_rate, seed, n_examples):
                           init=cell.init, learning_rate=learning_rate, seed=seed, n_epochs=cell.n_epochs,
                           n_examples=n_examples, patience=cell.patience, dataset=cell.dataset,
                           centred=cell.centred)
+
+
+def cell_name(cell):
+    """``MNIST MLP multi ReLU (derived init), batch 128``: a cell without its budget."""
+    return "%s %s %s (%s init), batch %d" % (data_label(cell), NETWORKS[cell.architecture], LABELS[cell.kind],
+                                             cell.init, cell.batch_size)
 
 
 def data_label(cell):

@@ -11,8 +11,10 @@ from mtneuron.studies.comparison.runs import (
     all_cells,
     cell_summary,
     chosen_rate,
+    extends,
     final_runs,
     search_runs,
+    superseded,
     validation_of,
 )
 
@@ -52,9 +54,10 @@ def rate_figure(runs):
     rows = (len(panels) + columns - 1) // columns
     figure = Figure(figsize=(4.8 * columns, 3.6 * rows + 1.2))
     axes = figure.subplots(rows, columns, squeeze=False, sharey=True).ravel()
+    cells = all_cells(runs)
     for axis, (group, batch) in zip(axes, panels):
-        for cell in all_cells(runs):
-            if (_group(cell), cell.batch_size) == (group, batch):
+        for cell in cells:  # a cell trained again longer: its search once, the longer finals at its rate
+            if (_group(cell), cell.batch_size) == (group, batch) and not superseded(cell, cells):
                 _plot_search(axis, runs, cell)
         axis.set_xscale("log")
         axis.set_yscale("log")
@@ -104,7 +107,8 @@ def _error(accuracy):
 def test_figure(runs):
     """The test accuracy of every final seed per cell (a row each, grouped by network and batch size), with
     the mean and its 95% interval; colour is the neuron, marker the init."""
-    summaries = [cell_summary(runs, cell) for cell in all_cells(runs)]
+    cells = all_cells(runs)
+    summaries = [cell_summary(runs, cell) for cell in cells]
     figure = Figure(figsize=(9.5, 0.3 * len(summaries) + 1.6))
     axis = figure.subplots()
     for row, summary in enumerate(summaries):
@@ -119,10 +123,7 @@ def test_figure(runs):
         if row and _panel(cell) != _panel(summaries[row - 1]["cell"]):
             axis.axhline(row - 0.5, color="0.75", linewidth=0.8)
     axis.set_yticks(range(len(summaries)))
-    axis.set_yticklabels(["%s %s b%d: %s, %s (rate %s)" % (
-        data_label(summary["cell"]), NETWORKS[summary["cell"].architecture], summary["cell"].batch_size,
-        LABELS[summary["cell"].kind], summary["cell"].init, records.format_rate(summary["rate"]))
-        for summary in summaries], fontsize=8)
+    axis.set_yticklabels([_row_label(summary, cells) for summary in summaries], fontsize=8)
     axis.invert_yaxis()
     axis.grid(True, axis="x", color="0.9")
     axis.set_xlabel("test accuracy")
@@ -130,6 +131,15 @@ def test_figure(runs):
                    fontsize=10)
     figure.tight_layout()
     return figure
+
+
+def _row_label(summary, cells):
+    """``MNIST MLP b128: multi ReLU, derived (rate 0.001)``, with the cap where the cell trained longer."""
+    cell = summary["cell"]
+    cap = ", %d epochs" % cell.n_epochs if superseded(cell, cells) or extends(cell, cells) else ""
+    return "%s %s b%d: %s, %s (rate %s%s)" % (
+        data_label(cell), NETWORKS[cell.architecture], cell.batch_size, LABELS[cell.kind], cell.init,
+        records.format_rate(summary["rate"]), cap)
 
 
 def _panel(cell):

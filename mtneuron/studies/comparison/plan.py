@@ -1,12 +1,13 @@
 """The runs to train, stage by stage: every cell's learning-rate search on the search's own seed, its
-extensions past an end of the grid, then every final seed at the chosen rate."""
+extensions past an end of the grid, every final seed at the chosen rate, then, for a cell whose final runs
+hit the cap, every final seed again at twice the cap."""
 
 import math
 import os
 
 from mtneuron.run import records
 from mtneuron.studies.comparison.config import SEARCH_SEED, cells, spec
-from mtneuron.studies.comparison.runs import best_searched, chosen_rate, search_runs
+from mtneuron.studies.comparison.runs import best_searched, chosen_rate, final_runs, hit_the_cap, search_runs
 
 
 def search_specs(chosen, settings):
@@ -56,11 +57,28 @@ def final_specs(chosen, runs, settings):
     return planned
 
 
+def longer_specs(chosen, runs, settings, doubling):
+    """Each cell of ``chosen`` whose final runs at the cap doubled ``doubling - 1`` times include one that
+    hit it (it never stopped on validation: its plateau is not shown), every final seed again at the same
+    rate with the cap doubled once more."""
+    planned = []
+    for base in chosen:
+        cell = base._replace(n_epochs=base.n_epochs * 2 ** (doubling - 1))
+        final = final_runs(runs, cell)
+        if any(hit_the_cap(run) for run in final):
+            planned += [spec(cell._replace(n_epochs=2 * cell.n_epochs), final[0]["learning_rate"], seed,
+                             settings.n_examples) for seed in settings.seeds]
+    return planned
+
+
 def stages(out_dir, settings):
-    """The runs to train, stage by stage: the search and its extensions, then every final seed."""
+    """The runs to train, stage by stage: the search and its extensions, every final seed, then the capped
+    cells' final seeds at twice the cap, ``settings.longer`` times."""
     fixed = cells(settings)
     yield from _searches(fixed, out_dir, settings)
     yield final_specs(fixed, _records(out_dir), settings)
+    for doubling in range(1, settings.longer + 1):
+        yield longer_specs(fixed, _records(out_dir), settings, doubling)
 
 
 def _searches(chosen, out_dir, settings):

@@ -14,6 +14,7 @@ from mtneuron.studies.comparison.config import (
     PAPER_BATCH,
     PAPER_NEURONS,
     SEARCH_SEED,
+    cell_name,
     data_label,
 )
 from mtneuron.studies.comparison.runs import (
@@ -21,6 +22,7 @@ from mtneuron.studies.comparison.runs import (
     approximations,
     best_of,
     cell_summary,
+    extends,
     head_to_head,
     paired_accuracies,
     search_runs,
@@ -68,23 +70,28 @@ def summary_markdown(runs, check=None):
 def _setup(runs):
     """How the cells were searched, trained and scored."""
     grid, past = _grid(runs)
-    budgets = sorted({(cell.dataset, cell.n_epochs, cell.patience) for cell in all_cells(runs)},
-                     key=lambda budget: DATASETS.index(budget[0]))
+    cells = all_cells(runs)
+    budgets = sorted({(cell.dataset, cell.n_epochs, cell.patience) for cell in cells
+                      if not extends(cell, cells)}, key=lambda budget: DATASETS.index(budget[0]))
     return ("Each cell (data set, network, hidden neuron, init, batch size) picks its learning rate by the "
             "best validation accuracy of one run per rate with the search's own seed (%d, never a final "
             "seed): every cell searched %s, and a cell whose best rate lay on an end of its grid searched "
             "past it on the 1-3-10 sequence (rates only some cells searched: %s). The chosen rate is then "
             "trained with every final seed and scored once on the test set. Every run stops early: %s; the "
-            "parameters of the best validation epoch are put back and scored there. Adam; MNIST: 55,000 "
-            "training, 5,000 "
-            "validation, 10,000 test images; MNIST-1D: 3,500, 500 and 1,000 signals. Inits: `scaled` He "
-            "hidden and Glorot output kernels, zero biases; `derived` the per-synapse init of the README "
-            "(centred, unit variance); `positive` derived with a first kernel >= 0. Intervals are 95%% "
-            "t-intervals over seeds; paired tests pair equal seeds (the same data order)."
+            "parameters of the best validation epoch are put back and scored there. A cell with a final run "
+            "that hit the cap (it never stopped on validation) trains every final seed again at twice the "
+            "cap and the same rate, and the comparisons take each cell at its longest cap (trained longer: "
+            "%s). Adam; MNIST: 55,000 training, 5,000 validation, 10,000 test images; MNIST-1D: 3,500, 500 "
+            "and 1,000 signals. Inits: `scaled` He hidden and Glorot output kernels, zero biases; `derived` "
+            "the per-synapse init of the README (centred, unit variance); `positive` derived with a first "
+            "kernel >= 0. Intervals are 95%% t-intervals over seeds; paired tests pair equal seeds (the same "
+            "data order)."
             % (SEARCH_SEED, ", ".join(map(records.format_rate, grid)),
                ", ".join(map(records.format_rate, past)) or "none",
                "; ".join("%s at most %d epochs, patience %s" % (DATA_NAMES[dataset], epochs, patience)
-                         for dataset, epochs, patience in budgets)))
+                         for dataset, epochs, patience in budgets),
+               "; ".join("%s, %d epochs" % (cell_name(cell), cell.n_epochs) for cell in cells
+                         if extends(cell, cells)) or "none"))
 
 
 def _grid(runs):

@@ -24,9 +24,43 @@ def cell_of(run):
 
 
 def search_runs(runs, cell):
-    """The cell's search: its runs with the search's seed, one per rate, by rate."""
-    return sorted((run for run in runs if cell_of(run) == cell and run["seed"] == SEARCH_SEED),
-                  key=lambda run: run["learning_rate"])
+    """The cell's search: its runs with the search's seed, one per rate, by rate. A cell trained again at a
+    longer cap (``plan.longer_specs``) has no search of its own: it takes the one at the longest cap below."""
+    searched = [run for run in runs if run["seed"] == SEARCH_SEED and run["n_epochs"] <= cell.n_epochs
+                and same_but_cap(cell_of(run), cell)]
+    cap = max((run["n_epochs"] for run in searched), default=None)
+    return sorted((run for run in searched if run["n_epochs"] == cap), key=lambda run: run["learning_rate"])
+
+
+def same_but_cap(cell, other):
+    """Whether two cells differ at most in their cap (``n_epochs``)."""
+    return cell._replace(n_epochs=0) == other._replace(n_epochs=0)
+
+
+def longest(summaries):
+    """The summaries with final runs, each cell at its longest cap (the one the comparisons take)."""
+    trained = [summary for summary in summaries if summary["test"]["n"]]
+    return [summary for summary in trained
+            if not superseded(summary["cell"], [other["cell"] for other in trained])]
+
+
+def superseded(cell, cells):
+    """Whether ``cells`` hold ``cell`` trained again at a longer cap: its finals hit their cap, so the
+    comparisons take the longer one."""
+    return any(same_but_cap(other, cell) and other.n_epochs > cell.n_epochs for other in cells)
+
+
+def extends(cell, cells):
+    """Whether ``cell`` is one of ``cells`` trained again at a longer cap."""
+    return any(superseded(other, [cell]) for other in cells)
+
+
+def hit_the_cap(run):
+    """Whether a run trained to its cap without stopping on validation (its best epoch lay less than
+    ``patience`` epochs before the cap): its plateau is not shown."""
+    patience = run.get("patience")
+    return (patience is not None and run.get("epochs_trained") == run["n_epochs"]
+            and run["n_epochs"] - run["best_epoch"] < patience)
 
 
 def chosen_rate(runs, cell):
@@ -70,7 +104,7 @@ def cell_summary(runs, cell):
             "validation": float(np.mean([validation_of(run) for run in final])) if final else math.nan,
             "us_per_step": _mean_of(final, "us_per_step"),
             "epochs": _mean_of(final, "epochs_trained"), "best_epoch": _mean_of(final, "best_epoch"),
-            "capped": sum(run.get("epochs_trained") == run["n_epochs"] for run in final),
+            "capped": sum(hit_the_cap(run) for run in final),
             "seeds": [run["seed"] for run in final], "diverged": sum(run["diverged"] for run in final)}
 
 
@@ -85,7 +119,7 @@ def all_cells(runs):
     networks, kinds = tuple(NETWORKS), blog.MODELS + ("crelu",) + PAPER_NEURONS + ("linear",)
     return sorted({cell_of(run) for run in runs}, key=lambda cell: (
         DATASETS.index(cell.dataset), networks.index(cell.architecture), cell.batch_size, cell.centred,
-        _place(kinds, cell.kind), cell.kind, cell.init))
+        _place(kinds, cell.kind), cell.kind, cell.init, cell.n_epochs))
 
 
 def _place(order, value):
@@ -94,10 +128,11 @@ def _place(order, value):
 
 def best_of(summaries, architecture, kind, batch_size, dataset="mnist"):
     """The summary of the kind's best init in that network at that batch size and data set, chosen on
-    validation, among the main cells (not the controls: centred inputs, the positive init)."""
-    mine = [summary for summary in summaries if summary["cell"][:2] == (architecture, kind)
+    validation, among the main cells (not the controls: centred inputs, the positive init), each at its
+    longest cap."""
+    mine = [summary for summary in longest(summaries) if summary["cell"][:2] == (architecture, kind)
             and summary["cell"].batch_size == batch_size and summary["cell"].dataset == dataset
-            and not summary["cell"].centred and summary["cell"].init != "positive" and summary["test"]["n"]]
+            and not summary["cell"].centred and summary["cell"].init != "positive"]
     return max(mine, key=lambda summary: summary["validation"]) if mine else None
 
 
@@ -135,8 +170,8 @@ def signed_inputs(runs, summaries):
     """Multi against central where the inputs have both signs, so that the first multi layer is not
     linear: every MNIST-1D head-to-head cell, and MNIST with centred inputs; Holm over them."""
     results = [dict(result) for result in head_to_head(runs, summaries) if result["dataset"] != "mnist"]
-    centred = {summary["cell"].kind: summary for summary in summaries
-               if summary["cell"].centred and summary["cell"].architecture == "mlp" and summary["test"]["n"]}
+    centred = {summary["cell"].kind: summary for summary in longest(summaries)
+               if summary["cell"].centred and summary["cell"].architecture == "mlp"}
     if set(blog.MODELS) <= set(centred):
         results.append(_pair(runs, centred["central"], centred["multi"]))
     return holm_over(results)
