@@ -53,7 +53,8 @@ def test_a_study_where_multi_matches_supports_c7_c8_c10_c11_and_confirms_c9():
     assert {claim_id: result[0] for claim_id, result in results.items()} == dict(
         dict.fromkeys(("C7", "C8", "C10", "C11"), verdicts_.SUPPORTED), C9=verdicts_.CONFIRMED)
     assert results["C7"][2][0].startswith("MNIST MLP, batch 128: central (scaled init, rate 0.001) ")
-    assert "12.0 epochs of at most 30 (best 7.0)" in results["C7"][2][0] and "Holm p = " in results["C7"][2][0]
+    first = results["C7"][2][0]
+    assert "12.0 epochs of at most 30 (best 7.0)" in first and "Holm p = " in first
     assert [line.split(":")[0] for line in results["C11"][2]] == ["MNIST-1D MLP, batch 128",
                                                                  "MNIST centred MLP, batch 128"]
     assert len(results["C8"][2]) == 6 and results["C8"][2][0].startswith("MNIST, the paper's")
@@ -118,3 +119,15 @@ def test_claims_md_has_c7_to_c11_only_with_the_comparison():
 
 def test_the_smallest_attainable_p_is_what_five_pairs_allow():
     assert abs(stats.smallest_wilcoxon_p(5) - 0.0625) < 1e-12
+
+
+def test_c8_takes_the_papers_neuron_at_its_longest_cap_and_says_where_runs_hit_the_cap():
+    paper = Cell("mlp", "paper", "derived", 128, 30, 5)
+    runs = [dict(run, epochs_trained=30, best_epoch=30) if run["kind"] == "paper" and run["seed"] else run
+            for run in comparison(paper=0.80)]
+    _verdict, _rule, lines = comparison_claims.claim_heaviside([], runs)
+    assert lines[0].startswith("MNIST, the paper's") and "difference -0.149" in lines[0]
+    assert "30.0 epochs of at most 30 (best 30.0, 5 of 5 at the cap)" in lines[0]
+    runs += cell_runs(paper._replace(n_epochs=60), 0.95)[2:]  # its final seeds, trained again longer
+    _verdict, _rule, lines = comparison_claims.claim_heaviside([], runs)
+    assert "12.0 epochs of at most 60 (best 7.0)" in lines[0] and "difference -0.149" not in lines[0]
