@@ -142,7 +142,7 @@ def test_a_run_hit_the_cap_only_where_early_stopping_had_not_ended_it():
     assert not query.hit_the_cap(capped(run, best_epoch=25))  # patience ran out at the cap itself
 
 
-def test_a_cell_whose_finals_hit_the_cap_trains_them_again_at_twice_the_cap():
+def test_final_runs_that_hit_the_cap_train_again_at_twice_the_cap():
     settings = config.Settings(seeds=(1, 2), longer=2)
     runs = [fake_run(cell, rate, SEARCH, validation) for cell in (MLP_MULTI, MLP_CENTRAL)
             for rate, validation in ((0.001, 0.9), (0.01, 0.8))]
@@ -150,20 +150,25 @@ def test_a_cell_whose_finals_hit_the_cap_trains_them_again_at_twice_the_cap():
     runs += [fake_run(MLP_CENTRAL, 0.001, seed, 0.9) for seed in (1, 2)]
     planned = plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs, settings, 1)
     assert [(spec.kind, spec.n_epochs, spec.patience, spec.learning_rate, spec.seed) for spec in planned] == [
-        ("multi", 60, 5, 0.001, 1), ("multi", 60, 5, 0.001, 2)]
+        ("multi", 60, 5, 0.001, 1)]  # seed 2 stopped on validation: the same run at any longer cap
     longer = MLP_MULTI._replace(n_epochs=60)
-    runs += [capped(fake_run(longer, 0.001, 1, 0.9)), fake_run(longer, 0.001, 2, 0.9)]
-    assert [spec.n_epochs for spec in plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs, settings, 2)] == [
-        120, 120]
-    assert plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs[:-2], settings, 2) == []
     assert query.search_runs(runs, longer) == query.search_runs(runs, MLP_MULTI)  # the search at cap 30
-    assert [run["n_epochs"] for run in query.final_runs(runs, longer)] == [60, 60]
+    stands_in = [(run["seed"], run["n_epochs"]) for run in query.final_runs(runs, longer)]
+    assert stands_in == [(2, 30)]  # seed 1 hit the cap and has no run at 60 yet
+    runs.append(capped(fake_run(longer, 0.001, 1, 0.95)))
+    assert [(run["seed"], run["n_epochs"]) for run in query.final_runs(runs, longer)] == [(1, 60), (2, 30)]
+    assert [(spec.seed, spec.n_epochs) for spec in plan.longer_specs([MLP_MULTI], runs, settings, 2)] == [
+        (1, 120)]
+    runs[-1] = fake_run(longer, 0.001, 1, 0.95)  # stopped on validation at 60: nothing more to train
+    assert plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs, settings, 2) == []
+    assert [run["n_epochs"] for run in query.final_runs(runs, MLP_MULTI)] == [30, 30]
 
 
 def test_the_comparisons_take_a_cell_at_its_longest_cap(tmp_path):
     runs = study_runs()
     longer = MLP_MULTI._replace(n_epochs=60)  # trained longer, it loses to central
     runs += [dict(fake_run(longer, 0.001, seed, 0.95, 0.95), epochs_trained=40) for seed in (1, 2, 3)]
+    runs[-1]["validation_accuracies"] = [0.97, 0.95]  # seed 3 repeats its shorter run, then goes on
     cells = query.all_cells(runs)
     assert query.superseded(MLP_MULTI, cells) and query.extends(longer, cells)
     assert not query.superseded(longer, cells) and not query.extends(MLP_MULTI, cells)
@@ -174,7 +179,9 @@ def test_the_comparisons_take_a_cell_at_its_longest_cap(tmp_path):
     assert query.cell_summary(runs, longer)["rate"] == 0.001
     text = report.summary_markdown(runs)
     assert "Every run stops early: MNIST at most 30 epochs, patience 5;" in text
-    assert "(trained longer: MNIST MLP multi ReLU (derived init), batch 32, 60 epochs)" in text
+    assert ("(trained longer: MNIST MLP multi ReLU (derived init), batch 32, 60 epochs; of the 3 final runs "
+            "trained at two caps, 1 repeat the shorter run's validation accuracies exactly over its epochs)"
+            in text)
     assert "| MNIST | MLP | multi ReLU | derived | 32 | 40.0 (7.0), 60 |" in text
     write_runs(str(tmp_path), runs)
     assert imread(report.write_report(str(tmp_path))[1]).shape[0] > 100
@@ -271,8 +278,8 @@ def test_compare_trains_the_capped_cells_again_at_twice_the_cap(mnist_dir, tmp_p
                                                                       (2, 4)]
     assert all(run["epochs_trained"] == run["n_epochs"] for run in runs)
     with open(os.path.join(out, report.SUMMARY)) as stream:
-        assert "(trained longer: MNIST-1D Linear softmax regression (scaled init), batch 32, 4 epochs)" in \
-            stream.read()
+        assert ("(trained longer: MNIST-1D Linear softmax regression (scaled init), batch 32, 4 epochs; of "
+                "the 2 final runs trained at two caps," in stream.read())
 
 
 def ladder_runs(dataset="mnist"):

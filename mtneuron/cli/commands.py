@@ -179,7 +179,7 @@ def compare_parser(prog="compare.py"):
         "Is the multi-threshold neuron any good? Every cell (data set, network, hidden neuron, init, batch "
         "size) picks its learning rate on the validation set from a log grid (one run per rate, on the "
         "search's own seed), then trains it with every final seed and scores the test set; every run stops "
-        "early on validation, and a cell whose runs hit the cap trains again at twice the cap. Multi- "
+        "early on validation, and a final run that hit the cap trains again at twice the cap. Multi- "
         "against central-threshold MLPs and CNNs, the paper's neuron and the blog's approximations of it "
         "one at a time, controls, softmax regression; on MNIST and MNIST-1D. "
         "Writes run_*.json, init_check.json, summary.md and figures into --out; complete runs are skipped."))
@@ -195,8 +195,8 @@ def compare_parser(prog="compare.py"):
                         metavar="N", help="rates searched past an end of the grid (the next of 1, 3, 10, "
                                           "30, ... x 10^k) while a cell's best rate lies on that end")
     parser.add_argument("--longer", type=arguments.count(5), default=defaults.longer, metavar="N",
-                        help="times a cell whose final runs hit the cap trains every final seed again at "
-                             "twice the cap (the same rate)")
+                        help="times a final run that hit the cap (early stopping had not ended it) trains "
+                             "again at twice the cap, the same seed and rate")
     parser.add_argument("--seeds", type=_final_seeds, default=list(defaults.seeds), metavar="SEEDS",
                         help="final seeds of each chosen rate, as a range or list: 1-10, 1,3,5, 1-3,7 (the "
                              "search has its own, %d)" % comparison.SEARCH_SEED)

@@ -19,7 +19,7 @@ PATIENCE = {"mnist": 5, "mnist1d": 20}  # epochs without a better validation acc
 PAPER_NEURONS = ("paper", "heaviside", "relu_thresholds")
 PAPER_BATCH = 128  # the paper's neurons, the controls and the CNN train at this batch size
 EXTENSIONS = 3  # rates searched past an end of the grid while a cell's best rate lies on that end
-LONGER = 1  # times a cell whose final runs hit the cap trains them again at twice the cap
+LONGER = 1  # times a final run that hit the cap trains again at twice the cap
 NETWORKS = {"mlp": "MLP", "mlp1": "MLP 784-87-10", "cnn": "CNN", "linear": "Linear"}
 DATA_NAMES = {"mnist": "MNIST", "mnist1d": "MNIST-1D"}
 LABELS = {"central": "central", "multi": "multi ReLU", "crelu": "CReLU (free A, B)",
@@ -52,8 +52,8 @@ whether its inputs are centred."""
 @dataclasses.dataclass(frozen=True)
 class Settings:
     """The study's design; the defaults are the committed study (every group on both data sets, the grid
-    and its extensions, five final seeds, capped cells trained again at twice the cap). ``max_epochs`` and
-    ``patience`` are per data set."""
+    and its extensions, five final seeds, the runs that hit the cap trained again at twice it).
+    ``max_epochs`` and ``patience`` are per data set."""
 
     groups: tuple = GROUPS
     datasets: tuple = DATASETS

@@ -1,6 +1,6 @@
 """The runs to train, stage by stage: every cell's learning-rate search on the search's own seed, its
 extensions past an end of the grid, every final seed at the chosen rate, then, for a cell whose final runs
-hit the cap, every final seed again at twice the cap."""
+hit the cap, those runs again at twice the cap."""
 
 import math
 import os
@@ -58,22 +58,21 @@ def final_specs(chosen, runs, settings):
 
 
 def longer_specs(chosen, runs, settings, doubling):
-    """Each cell of ``chosen`` whose final runs at the cap doubled ``doubling - 1`` times include one that
-    hit it (it never stopped on validation: its plateau is not shown), every final seed again at the same
-    rate with the cap doubled once more."""
+    """The final runs of ``chosen`` at the cap doubled ``doubling - 1`` times that hit it (they never
+    stopped on validation: their plateau is not shown), again at the same rate and seed with the cap
+    doubled once more. A seed that stopped on validation stands for itself at the longer cap
+    (``runs.final_runs``)."""
     planned = []
     for base in chosen:
         cell = base._replace(n_epochs=base.n_epochs * 2 ** (doubling - 1))
-        final = final_runs(runs, cell)
-        if any(hit_the_cap(run) for run in final):
-            planned += [spec(cell._replace(n_epochs=2 * cell.n_epochs), final[0]["learning_rate"], seed,
-                             settings.n_examples) for seed in settings.seeds]
+        planned += [spec(cell._replace(n_epochs=2 * cell.n_epochs), run["learning_rate"], run["seed"],
+                         settings.n_examples) for run in final_runs(runs, cell) if hit_the_cap(run)]
     return planned
 
 
 def stages(out_dir, settings):
-    """The runs to train, stage by stage: the search and its extensions, every final seed, then the capped
-    cells' final seeds at twice the cap, ``settings.longer`` times."""
+    """The runs to train, stage by stage: the search and its extensions, every final seed, then the final
+    runs that hit the cap at twice the cap, ``settings.longer`` times."""
     fixed = cells(settings)
     yield from _searches(fixed, out_dir, settings)
     yield final_specs(fixed, _records(out_dir), settings)

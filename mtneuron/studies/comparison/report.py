@@ -25,6 +25,7 @@ from mtneuron.studies.comparison.runs import (
     extends,
     head_to_head,
     paired_accuracies,
+    repeated,
     search_runs,
     signed_inputs,
 )
@@ -78,20 +79,29 @@ def _setup(runs):
             "seed): every cell searched %s, and a cell whose best rate lay on an end of its grid searched "
             "past it on the 1-3-10 sequence (rates only some cells searched: %s). The chosen rate is then "
             "trained with every final seed and scored once on the test set. Every run stops early: %s; the "
-            "parameters of the best validation epoch are put back and scored there. A cell with a final run "
-            "that hit the cap (it never stopped on validation) trains every final seed again at twice the "
-            "cap and the same rate, and the comparisons take each cell at its longest cap (trained longer: "
-            "%s). Adam; MNIST: 55,000 training, 5,000 validation, 10,000 test images; MNIST-1D: 3,500, 500 "
-            "and 1,000 signals. Inits: `scaled` He hidden and Glorot output kernels, zero biases; `derived` "
-            "the per-synapse init of the README (centred, unit variance); `positive` derived with a first "
-            "kernel >= 0. Intervals are 95%% t-intervals over seeds; paired tests pair equal seeds (the same "
-            "data order)."
+            "parameters of the best validation epoch are put back and scored there. A final run that hit the "
+            "cap (early stopping had not ended it) trains again at twice the cap, the same seed and rate; a "
+            "seed that stopped on validation stands for itself at the longer cap, and the comparisons take "
+            "each cell at its longest (trained longer: %s). Adam; MNIST: 55,000 training, 5,000 validation, "
+            "10,000 test images; MNIST-1D: 3,500, 500 and 1,000 signals. Inits: `scaled` He hidden and "
+            "Glorot output kernels, zero biases; `derived` the per-synapse init of the README (centred, unit "
+            "variance); `positive` derived with a first kernel >= 0. Intervals are 95%% t-intervals over "
+            "seeds; paired tests pair equal seeds (the same data order)."
             % (SEARCH_SEED, ", ".join(map(records.format_rate, grid)),
                ", ".join(map(records.format_rate, past)) or "none",
                "; ".join("%s at most %d epochs, patience %s" % (DATA_NAMES[dataset], epochs, patience)
                          for dataset, epochs, patience in budgets),
-               "; ".join("%s, %d epochs" % (cell_name(cell), cell.n_epochs) for cell in cells
-                         if extends(cell, cells)) or "none"))
+               _longer(runs, cells)))
+
+
+def _longer(runs, cells):
+    """The cells trained again at a longer cap, and the check that the cap changed nothing before it."""
+    longer = [cell for cell in cells if extends(cell, cells)]
+    if not longer:
+        return "none"
+    names = "; ".join("%s, %d epochs" % (cell_name(cell), cell.n_epochs) for cell in longer)
+    return ("%s; of the %d final runs trained at two caps, %d repeat the shorter run's validation accuracies "
+            "exactly over its epochs" % ((names,) + repeated(runs)))
 
 
 def _grid(runs):

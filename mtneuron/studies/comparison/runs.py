@@ -55,6 +55,26 @@ def extends(cell, cells):
     return any(superseded(other, [cell]) for other in cells)
 
 
+def repeated(runs):
+    """How many final runs trained at two caps (same cell, rate and seed), and how many of them repeat the
+    shorter run's validation accuracies exactly over its epochs: the check that the cap alone changes
+    nothing before it is reached."""
+    groups = {}
+    for run in runs:
+        if run["seed"] != SEARCH_SEED:
+            key = (cell_of(run)._replace(n_epochs=0), run["learning_rate"], run["seed"])
+            groups.setdefault(key, []).append(run)
+    pairs = [pair for group in groups.values() for pair in _consecutive(group)]
+    return len(pairs), sum(longer["validation_accuracies"][:len(shorter["validation_accuracies"])]
+                           == shorter["validation_accuracies"] for shorter, longer in pairs)
+
+
+def _consecutive(group):
+    """The runs of one seed by cap, in pairs of consecutive caps."""
+    ordered = sorted(group, key=lambda run: run["n_epochs"])
+    return list(zip(ordered, ordered[1:]))
+
+
 def hit_the_cap(run):
     """Whether a run trained to its cap without stopping on validation (its best epoch lay less than
     ``patience`` epochs before the cap): its plateau is not shown."""
@@ -85,11 +105,16 @@ def validation_of(run):
 
 
 def final_runs(runs, cell):
-    """The cell's runs at its chosen rate, one per final seed."""
+    """The cell's runs at its chosen rate, one per final seed. A seed with no run at the cell's cap takes its
+    run at a shorter cap that stopped on validation: the cap never came into play, so it is the same run."""
     rate, _accuracy = chosen_rate(runs, cell)
-    return sorted((run for run in runs if cell_of(run) == cell and run["learning_rate"] == rate
-                   and run["seed"] != SEARCH_SEED),
-                  key=lambda run: run["seed"])
+    trained = [run for run in runs if run["learning_rate"] == rate and run["seed"] != SEARCH_SEED
+               and run["n_epochs"] <= cell.n_epochs and same_but_cap(cell_of(run), cell)]
+    longest = {}
+    for run in sorted(trained, key=lambda run: run["n_epochs"]):
+        longest[run["seed"]] = run
+    return [run for _seed, run in sorted(longest.items())
+            if run["n_epochs"] == cell.n_epochs or not hit_the_cap(run)]
 
 
 def cell_summary(runs, cell):
