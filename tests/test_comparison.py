@@ -160,6 +160,7 @@ def test_final_runs_that_hit_the_cap_train_again_at_twice_the_cap():
     assert [(run["seed"], run["n_epochs"]) for run in query.final_runs(runs, longer)] == [(1, 60), (2, 30)]
     assert [(spec.seed, spec.n_epochs) for spec in plan.longer_specs([MLP_MULTI], runs, settings, 2)] == [
         (1, 120)]
+    assert plan.longer_specs([MLP_MULTI], runs, dataclasses.replace(settings, seeds=(2,)), 2) == []
     runs[-1] = fake_run(longer, 0.001, 1, 0.95)  # stopped on validation at 60: nothing more to train
     assert plan.longer_specs([MLP_MULTI, MLP_CENTRAL], runs, settings, 2) == []
     assert [run["n_epochs"] for run in query.final_runs(runs, MLP_MULTI)] == [30, 30]

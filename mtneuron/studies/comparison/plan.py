@@ -58,15 +58,16 @@ def final_specs(chosen, runs, settings):
 
 
 def longer_specs(chosen, runs, settings, doubling):
-    """The final runs of ``chosen`` at the cap doubled ``doubling - 1`` times that hit it (they never
-    stopped on validation: their plateau is not shown), again at the same rate and seed with the cap
-    doubled once more. A seed that stopped on validation stands for itself at the longer cap
+    """The final runs (of ``settings.seeds``) of ``chosen`` at the cap doubled ``doubling - 1`` times that
+    hit it (they never stopped on validation: their plateau is not shown), again at the same rate and seed
+    with the cap doubled once more. A seed that stopped on validation stands for itself at the longer cap
     (``runs.final_runs``)."""
     planned = []
     for base in chosen:
         cell = base._replace(n_epochs=base.n_epochs * 2 ** (doubling - 1))
         planned += [spec(cell._replace(n_epochs=2 * cell.n_epochs), run["learning_rate"], run["seed"],
-                         settings.n_examples) for run in final_runs(runs, cell) if hit_the_cap(run)]
+                         settings.n_examples) for run in final_runs(runs, cell)
+                     if hit_the_cap(run) and run["seed"] in settings.seeds]
     return planned
 
 
