@@ -47,7 +47,8 @@ def reproduce_blog(argv=None, prog="reproduce_blog.py"):
         return ["wrote " + ", ".join(report.write_report(options.out, references))]
 
     return study(prog, reproduce_blog_parser(prog), argv, lambda options: [
-        Sweep(options.out, blog_specs(options, options.seeds, options.engine), train_blog_run, True)], write)
+        Sweep(options.out, blog_specs(options, options.seeds, options.engine), train_blog_run,
+              keep_weights=True)], write)
 
 
 def claims_parser(prog="claims.py"):

@@ -185,12 +185,12 @@ def _exit_with_parent(parent):
     os._exit(1)
 
 
-def _run_one(*arguments):
+def _run_one(train, spec, *rest):
     """``_train_one``, its failure raised as a ``RunError`` that any backend can carry to the parent."""
     try:
-        return _train_one(*arguments)
+        return _train_one(train, spec, *rest)
     except Exception as error:  # every cause must reach the user, in one line
-        raise run_error(arguments[1], error) from None
+        raise run_error(spec, error) from None
 
 
 def weights_path(out_dir, spec):

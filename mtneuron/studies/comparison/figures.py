@@ -6,7 +6,7 @@ from matplotlib.lines import Line2D
 
 from mtneuron import blog
 from mtneuron.run import records
-from mtneuron.studies.comparison.config import DATA_NAMES, LABELS, NETWORKS, PAPER_NEURONS, data_label
+from mtneuron.studies.comparison.config import DATASETS, LABELS, NETWORKS, PAPER_NEURONS, data_label
 from mtneuron.studies.comparison.runs import (
     all_cells,
     cell_summary,
@@ -28,22 +28,22 @@ MARKERS = {"blog": "s", "scaled": "o", "derived": "D", "positive": "^"}
 LINES = {"blog": ":", "scaled": "--", "derived": "-", "positive": "-."}
 
 
+def _network(cell):
+    """``MLP (the paper's neurons)``: the kind of network of a cell (one of ``GROUP_ORDER``)."""
+    return NETWORKS[cell.architecture] + (" (the paper's neurons)" if cell.kind in PAPER_NEURONS else "")
+
+
 def _group(cell):
     """``MNIST: MLP (the paper's neurons)``: the data (centred or not) and the kind of network of a cell."""
-    network = NETWORKS[cell.architecture] + (" (the paper's neurons)" if cell.kind in PAPER_NEURONS else "")
-    return "%s: %s" % (data_label(cell), network)
-
-
-def _group_order(group):
-    data, network = group.split(": ")
-    name, _, centred = data.partition(" ")
-    return list(DATA_NAMES.values()).index(name), bool(centred), GROUP_ORDER.index(network)
+    return "%s: %s" % (data_label(cell), _network(cell))
 
 
 def _panels(runs):
     """One panel per group of cells (``_group``) and batch size, in the report's order."""
-    return sorted({(_group(cell), cell.batch_size) for cell in all_cells(runs)},
-                  key=lambda panel: (_group_order(panel[0]), panel[1]))
+    order = {(_group(cell), cell.batch_size): (DATASETS.index(cell.dataset), cell.centred,
+                                               GROUP_ORDER.index(_network(cell)), cell.batch_size)
+             for cell in all_cells(runs)}
+    return sorted(order, key=order.get)
 
 
 def rate_figure(runs):

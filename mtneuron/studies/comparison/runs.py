@@ -34,7 +34,12 @@ def search_runs(runs, cell):
 
 def same_but_cap(cell, other):
     """Whether two cells differ at most in their cap (``n_epochs``)."""
-    return cell._replace(n_epochs=0) == other._replace(n_epochs=0)
+    return _uncapped(cell) == _uncapped(other)
+
+
+def _uncapped(cell):
+    """``cell`` with its cap blanked: what a cell trained at several caps has in common."""
+    return cell._replace(n_epochs=0)
 
 
 def longest(summaries):
@@ -52,7 +57,7 @@ def superseded(cell, cells):
 
 def extends(cell, cells):
     """Whether ``cell`` is one of ``cells`` trained again at a longer cap."""
-    return any(superseded(other, [cell]) for other in cells)
+    return any(same_but_cap(other, cell) and other.n_epochs < cell.n_epochs for other in cells)
 
 
 def repeated(runs):
@@ -62,7 +67,7 @@ def repeated(runs):
     groups = {}
     for run in runs:
         if run["seed"] != SEARCH_SEED:
-            key = (cell_of(run)._replace(n_epochs=0), run["learning_rate"], run["seed"])
+            key = (_uncapped(cell_of(run)), run["learning_rate"], run["seed"])
             groups.setdefault(key, []).append(run)
     pairs = [pair for group in groups.values() for pair in _consecutive(group)]
     return len(pairs), sum(longer["validation_accuracies"][:len(shorter["validation_accuracies"])]
@@ -110,10 +115,8 @@ def final_runs(runs, cell):
     rate, _accuracy = chosen_rate(runs, cell)
     trained = [run for run in runs if run["learning_rate"] == rate and run["seed"] != SEARCH_SEED
                and run["n_epochs"] <= cell.n_epochs and same_but_cap(cell_of(run), cell)]
-    longest = {}
-    for run in sorted(trained, key=lambda run: run["n_epochs"]):
-        longest[run["seed"]] = run
-    return [run for _seed, run in sorted(longest.items())
+    by_seed = {run["seed"]: run for run in sorted(trained, key=lambda run: run["n_epochs"])}  # longest wins
+    return [run for _seed, run in sorted(by_seed.items())
             if run["n_epochs"] == cell.n_epochs or not hit_the_cap(run)]
 
 
